@@ -1,0 +1,1 @@
+"""Alembic migrations for the ChannelHub store (run with ``channelhub migrate``)."""

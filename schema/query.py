@@ -1,0 +1,166 @@
+"""The root ``Query``: connections over the channel, lookups by id, and ``node``/``nodes``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import strawberry
+
+from resolvers.connections import read_page, window
+from resolvers.loaders import node_loader
+from schema.context import Info
+from schema.enums import OrderOrderBy, PartnerOrderBy, ProductOrderBy, RegionOrderBy, StockOrderBy
+from schema.errors import InvalidIdError
+from schema.inputs import OrderFilter, PartnerFilter, ProductFilter, RegionFilter, StockFilter
+from schema.node import Node, decode_id, decode_typed_id
+from schema.types.order import Order, OrderConnection
+from schema.types.partner import Partner, PartnerConnection
+from schema.types.product import Product, ProductConnection
+from schema.types.region import RegionConnection, Tier
+from schema.types.stock import StockLevelConnection
+from store.repositories.orders import OrderRepository
+from store.repositories.partners import PartnerRepository
+from store.repositories.products import ProductRepository
+from store.repositories.regions import RegionRepository, TierRepository
+from store.repositories.stock import StockLevelRepository
+
+
+async def _node(info: Info, global_id: str) -> Any:
+    type_name, pk = decode_id(global_id)
+    loader = node_loader(info.context.loaders, type_name)
+    if loader is None:
+        raise InvalidIdError(f"no node type {type_name!r}")
+    return await loader.load(pk)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id; null if unknown or not visible.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await _node(info, id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Objects by global ids, in order; null for unknown ones.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return list(await asyncio.gather(*(_node(info, i) for i in ids)))
+
+    @strawberry.field
+    async def partner(self, info: Info, id: strawberry.ID) -> Partner | None:
+        return await info.context.loaders.partner.load(decode_typed_id(id, "Partner"))  # type: ignore[return-value]
+
+    @strawberry.field
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        return await info.context.loaders.order.load(decode_typed_id(id, "Order"))  # type: ignore[return-value]
+
+    @strawberry.field
+    async def product(self, info: Info, sku: str) -> Product | None:
+        ctx = info.context
+        async with ctx.sessions() as session:
+            found = await ProductRepository(session, ctx.scope).by_skus([sku])
+        return found.get(sku)  # type: ignore[return-value]
+
+    @strawberry.field(description="Every tier, lowest rank first.")
+    async def tiers(self, info: Info) -> list[Tier]:
+        async with info.context.sessions() as session:
+            return await TierRepository(session, info.context.scope).all()  # type: ignore[return-value]
+
+    @strawberry.field
+    async def partners(
+        self,
+        info: Info,
+        filter: PartnerFilter | None = None,
+        order_by: PartnerOrderBy = PartnerOrderBy.CODE_ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> PartnerConnection:
+        ctx = info.context
+        win = window(ctx.settings, first, after, last, before)
+        store_filter = filter.to_store() if filter else None
+        page, count = await read_page(
+            ctx.sessions, ctx.scope, PartnerRepository, store_filter, order_by.value, win
+        )
+        return PartnerConnection(**_parts(page), count=count)
+
+    @strawberry.field
+    async def orders(
+        self,
+        info: Info,
+        filter: OrderFilter | None = None,
+        order_by: OrderOrderBy = OrderOrderBy.CREATED_AT_DESC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> OrderConnection:
+        ctx = info.context
+        win = window(ctx.settings, first, after, last, before)
+        store_filter = filter.to_store() if filter else None
+        page, count = await read_page(
+            ctx.sessions, ctx.scope, OrderRepository, store_filter, order_by.value, win
+        )
+        return OrderConnection(**_parts(page), count=count)
+
+    @strawberry.field
+    async def products(
+        self,
+        info: Info,
+        filter: ProductFilter | None = None,
+        order_by: ProductOrderBy = ProductOrderBy.SKU_ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ProductConnection:
+        ctx = info.context
+        win = window(ctx.settings, first, after, last, before)
+        store_filter = filter.to_store() if filter else None
+        page, count = await read_page(
+            ctx.sessions, ctx.scope, ProductRepository, store_filter, order_by.value, win
+        )
+        return ProductConnection(**_parts(page), count=count)
+
+    @strawberry.field
+    async def stock_levels(
+        self,
+        info: Info,
+        filter: StockFilter | None = None,
+        order_by: StockOrderBy = StockOrderBy.ID_ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> StockLevelConnection:
+        ctx = info.context
+        win = window(ctx.settings, first, after, last, before)
+        store_filter = filter.to_store() if filter else None
+        page, count = await read_page(
+            ctx.sessions, ctx.scope, StockLevelRepository, store_filter, order_by.value, win
+        )
+        return StockLevelConnection(**_parts(page), count=count)
+
+    @strawberry.field
+    async def regions(
+        self,
+        info: Info,
+        filter: RegionFilter | None = None,
+        order_by: RegionOrderBy = RegionOrderBy.CODE_ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> RegionConnection:
+        ctx = info.context
+        win = window(ctx.settings, first, after, last, before)
+        store_filter = filter.to_store() if filter else None
+        page, count = await read_page(
+            ctx.sessions, ctx.scope, RegionRepository, store_filter, order_by.value, win
+        )
+        return RegionConnection(**_parts(page), count=count)
+
+
+def _parts(page: Any) -> dict[str, Any]:
+    from schema.connection import page_parts
+
+    return page_parts(page)

@@ -1,0 +1,1 @@
+"""GraphQL object types per area; their sources are store rows read as plain attributes."""

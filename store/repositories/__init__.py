@@ -1,0 +1,1 @@
+"""Repositories: every database query lives here, scoped to the viewer; none commits."""

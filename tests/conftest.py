@@ -1,0 +1,147 @@
+"""Shared fixtures: the async backend, a migrated database per test on SQLite (always) and on
+PostgreSQL (when ``CHANNELHUB_TEST_DATABASE_URL`` is set), and an in-process app client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import create_app
+from settings import Settings
+from store.base import Base
+from store.engine import create_engine
+from store.migrate import upgrade
+
+PG_URL_ENV = "CHANNELHUB_TEST_DATABASE_URL"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file; each test gets a copy (faster than migrating)."""
+    import asyncio
+
+    folder = tmp_path_factory.mktemp("template")
+    settings = Settings(data_dir=folder)
+
+    async def make() -> None:
+        engine = create_engine(settings)
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(make())
+    return folder / "channelhub.db"
+
+
+_pg_ready = False
+
+
+async def _reset_postgres(url: str) -> None:
+    """Migrate the test database once per session, then empty every table per test."""
+    global _pg_ready
+    engine = create_engine(Settings(database_url=url))
+    try:
+        if not _pg_ready:
+            async with engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+            await upgrade(engine)
+            _pg_ready = True
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and not os.environ.get(PG_URL_ENV):
+        pytest.skip(f"{PG_URL_ENV} is not set")
+    return str(request.param)
+
+
+@pytest.fixture
+async def settings(
+    backend: str, tmp_path: Path, sqlite_template: Path, anyio_backend: str
+) -> Settings:
+    if backend == "postgres":
+        url = os.environ[PG_URL_ENV]
+        await _reset_postgres(url)
+        return Settings(data_dir=tmp_path, database_url=url, auto_migrate=False)
+    shutil.copy(sqlite_template, tmp_path / "channelhub.db")
+    return Settings(data_dir=tmp_path, auto_migrate=False)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    yield application
+    await application.state.hub.engine.dispose()
+
+
+@pytest.fixture
+def sessions(app: Any) -> async_sessionmaker[AsyncSession]:
+    return app.state.hub.sessions  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+        yield c
+
+
+class GraphQLClient:
+    """Posts GraphQL operations to the in-process app and returns the decoded response."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables})
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
+        """The ``data`` of a response that must have no errors."""
+        body = await self(query, **variables)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keep a developer's own CHANNELHUB_* settings out of the tests."""
+    for name in list(os.environ):
+        if name.startswith("CHANNELHUB_") and name != PG_URL_ENV:
+            monkeypatch.delenv(name)
+    yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run every ``async def`` test on anyio's asyncio backend without marking each one."""
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and inspect.iscoroutinefunction(function):
+            item.add_marker(pytest.mark.anyio)
