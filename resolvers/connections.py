@@ -15,8 +15,9 @@ from store.scope import Scope
 F = TypeVar("F")
 
 
-def window(settings: Settings, first: int | None, after: str | None, last: int | None,
-           before: str | None) -> Window:
+def window(
+    settings: Settings, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Window:
     """The Relay arguments, checked against the configured page sizes."""
     return Window(first, after, last, before).validate(
         default_size=settings.default_page_size, max_size=settings.max_page_size

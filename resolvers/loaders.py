@@ -83,6 +83,10 @@ class Loaders:
         return self._by_id(PartnerRepository)
 
     @cached_property
+    def partner_document(self) -> DataLoader[int, PartnerDocument | None]:
+        return self._by_id(PartnerDocumentRepository)
+
+    @cached_property
     def product(self) -> DataLoader[int, Product | None]:
         return self._by_id(ProductRepository)
 
@@ -166,6 +170,7 @@ NODE_LOADERS: dict[str, str] = {
     "Region": "region",
     "Tier": "tier",
     "Partner": "partner",
+    "PartnerDocument": "partner_document",
     "Product": "product",
     "Location": "location",
     "StockLevel": "stock_level",
@@ -176,4 +181,4 @@ NODE_LOADERS: dict[str, str] = {
 def node_loader(loaders: Loaders, type_name: str) -> DataLoader[int, Any] | None:
     """The by-id loader for a ``Node`` type name, or None if no such node type exists."""
     attribute = NODE_LOADERS.get(type_name)
-    return None if attribute is None else getattr(loaders, attribute)  # type: ignore[no-any-return]
+    return None if attribute is None else getattr(loaders, attribute)

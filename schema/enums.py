@@ -6,15 +6,41 @@ from enum import Enum
 
 import strawberry
 
-from domain import enums
+from domain.enums import (
+    CooperationEventKind,
+    DocumentKind,
+    LocationKind,
+    OrderStatus,
+    PartnerStatus,
+    PartnerType,
+    ProductLifecycle,
+)
 
-PartnerType = strawberry.enum(enums.PartnerType)
-PartnerStatus = strawberry.enum(enums.PartnerStatus)
-ProductLifecycle = strawberry.enum(enums.ProductLifecycle)
-LocationKind = strawberry.enum(enums.LocationKind)
-OrderStatus = strawberry.enum(enums.OrderStatus)
-DocumentKind = strawberry.enum(enums.DocumentKind)
-CooperationEventKind = strawberry.enum(enums.CooperationEventKind)
+for _domain_enum in (
+    CooperationEventKind,
+    DocumentKind,
+    LocationKind,
+    OrderStatus,
+    PartnerStatus,
+    PartnerType,
+    ProductLifecycle,
+):
+    strawberry.enum(_domain_enum)
+
+__all__ = [
+    "CooperationEventKind",
+    "DocumentKind",
+    "LocationKind",
+    "OrderOrderBy",
+    "OrderStatus",
+    "PartnerOrderBy",
+    "PartnerStatus",
+    "PartnerType",
+    "ProductLifecycle",
+    "ProductOrderBy",
+    "RegionOrderBy",
+    "StockOrderBy",
+]
 
 
 @strawberry.enum(description="Stable orderings of `partners`; ties are broken by id.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 import strawberry
 
@@ -43,4 +44,8 @@ def decode_typed_id(global_id: str, expected: str) -> int:
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
 class Node:
-    id: strawberry.ID
+    """Sources of node types are store rows whose class name is the GraphQL type name."""
+
+    @strawberry.field(description="The global id of this object.")
+    def id(self, root: strawberry.Parent[Any]) -> strawberry.ID:
+        return encode_id(type(root).__name__, root.id)

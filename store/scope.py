@@ -48,7 +48,9 @@ class Scope:
             clauses.append(Partner.region_id.in_(regions))
         return or_(*clauses) if clauses else false()
 
-    def via_partner(self, column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]) -> ColumnElement[bool]:
+    def via_partner(
+        self, column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
+    ) -> ColumnElement[bool]:
         """Predicate for rows owned by a partner through ``column`` (e.g. ``Order.partner_id``)."""
         if self.all_partners:
             return true()

@@ -29,7 +29,9 @@ async def create_region(
 ) -> Region:
     n = next(_seq)
     region = Region(
-        code=f"R{n}", name=name or f"Region {n}", parent_id=parent.id if parent else None,
+        code=f"R{n}",
+        name=name or f"Region {n}",
+        parent_id=parent.id if parent else None,
         level=parent.level + 1 if parent else 0,
     )
     session.add(region)
@@ -60,9 +62,14 @@ async def create_partner(
 ) -> Partner:
     n = next(_seq)
     partner = Partner(
-        code=code or f"P{n:05d}", name=name or f"Partner {n}", type=type, status=status,
-        region_id=region.id if region else None, tier_id=tier.id if tier else None,
-        parent_id=parent.id if parent else None, joined_on=date(2024, 1, 1),
+        code=code or f"P{n:05d}",
+        name=name or f"Partner {n}",
+        type=type,
+        status=status,
+        region_id=region.id if region else None,
+        tier_id=tier.id if tier else None,
+        parent_id=parent.id if parent else None,
+        joined_on=date(2024, 1, 1),
         credit_limit=credit_limit,
     )
     session.add(partner)
@@ -80,8 +87,13 @@ async def create_product(
 ) -> Product:
     n = next(_seq)
     product = Product(
-        sku=sku or f"SKU-{n:05d}", name=f"Product {n}", category=category, unit="EA",
-        list_price=price, lifecycle=lifecycle, barcode=f"69{n:011d}",
+        sku=sku or f"SKU-{n:05d}",
+        name=f"Product {n}",
+        category=category,
+        unit="EA",
+        list_price=price,
+        lifecycle=lifecycle,
+        barcode=f"69{n:011d}",
     )
     session.add(product)
     await session.flush()
@@ -92,7 +104,8 @@ async def create_location(
     session: AsyncSession, *, partner: Partner | None = None, code: str | None = None
 ) -> Location:
     location = Location(
-        code=code or f"L{next(_seq)}", name="Site",
+        code=code or f"L{next(_seq)}",
+        name="Site",
         kind=LocationKind.PARTNER_SITE if partner else LocationKind.BRAND_WAREHOUSE,
         partner_id=partner.id if partner else None,
         region_id=partner.region_id if partner else None,
@@ -103,12 +116,20 @@ async def create_location(
 
 
 async def create_stock(
-    session: AsyncSession, *, location: Location, product: Product, on_hand: int = 10,
+    session: AsyncSession,
+    *,
+    location: Location,
+    product: Product,
+    on_hand: int = 10,
     min_quantity: int | None = None,
 ) -> StockLevel:
     level = StockLevel(
-        location_id=location.id, product_id=product.id, on_hand=on_hand, reserved=0,
-        in_transit=0, min_quantity=min_quantity,
+        location_id=location.id,
+        product_id=product.id,
+        on_hand=on_hand,
+        reserved=0,
+        in_transit=0,
+        min_quantity=min_quantity,
     )
     session.add(level)
     await session.flush()
@@ -125,19 +146,39 @@ async def create_order(
 ) -> Order:
     n = next(_seq)
     created = created_at or datetime(2026, 1, 1, tzinfo=UTC)
-    order = Order(number=f"SO-{n:06d}", partner_id=partner.id, status=status,
-                  created_at=created, updated_at=created, total=Decimal(0))
+    order = Order(
+        number=f"SO-{n:06d}",
+        partner_id=partner.id,
+        status=status,
+        created_at=created,
+        updated_at=created,
+        total=Decimal(0),
+    )
     session.add(order)
     await session.flush()
     total = Decimal(0)
     for line_no, (product, quantity) in enumerate(lines, start=1):
         line_total = product.list_price * quantity
         total += line_total
-        session.add(OrderLine(order_id=order.id, line_no=line_no, product_id=product.id,
-                              quantity=quantity, unit_price=product.list_price,
-                              line_total=line_total))
+        session.add(
+            OrderLine(
+                order_id=order.id,
+                line_no=line_no,
+                product_id=product.id,
+                quantity=quantity,
+                unit_price=product.list_price,
+                line_total=line_total,
+            )
+        )
     order.total = total
-    session.add(OrderStatusChange(order_id=order.id, from_status=None, to_status=status,
-                                  changed_by="test", changed_at=created))
+    session.add(
+        OrderStatusChange(
+            order_id=order.id,
+            from_status=None,
+            to_status=status,
+            changed_by="test",
+            changed_at=created,
+        )
+    )
     await session.flush()
     return order

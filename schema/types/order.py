@@ -11,7 +11,7 @@ import strawberry
 from schema.connection import Connection
 from schema.context import Info
 from schema.enums import OrderStatus
-from schema.node import Node, encode_id
+from schema.node import Node
 from schema.types.partner import Partner
 from schema.types.product import Product
 from store import models
@@ -47,10 +47,6 @@ class Order(Node):
     note: str | None
     created_at: datetime
     updated_at: datetime
-
-    @strawberry.field
-    def id(self, root: strawberry.Parent[models.Order]) -> strawberry.ID:
-        return encode_id("Order", root.id)
 
     @strawberry.field
     async def partner(self, root: strawberry.Parent[models.Order], info: Info) -> Partner:

@@ -19,7 +19,7 @@ from schema.enums import (
     PartnerStatus,
     PartnerType,
 )
-from schema.node import Node, encode_id
+from schema.node import Node
 from schema.types.region import Region, Tier
 from store import models
 from store.repositories.orders import OrderFilter
@@ -30,15 +30,15 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A qualification or licence held by a partner.")
-class PartnerDocument:
+class PartnerDocument(Node):
     kind: DocumentKind
     number: str
     valid_until: date | None
     verified: bool
 
-    @strawberry.field
-    def id(self, root: strawberry.Parent[models.PartnerDocument]) -> strawberry.ID:
-        return encode_id("PartnerDocument", root.id)
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, models.PartnerDocument)
 
 
 @strawberry.type(description="One entry of a partner's cooperation timeline.")
@@ -58,10 +58,6 @@ class Partner(Node):
     next_review_on: date | None
     credit_limit: Decimal
     credit_rating: str | None
-
-    @strawberry.field
-    def id(self, root: strawberry.Parent[models.Partner]) -> strawberry.ID:
-        return encode_id("Partner", root.id)
 
     @strawberry.field
     async def parent(self, root: strawberry.Parent[models.Partner], info: Info) -> Partner | None:

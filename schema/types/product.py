@@ -11,7 +11,7 @@ import strawberry
 from schema.connection import Connection
 from schema.context import Info
 from schema.enums import ProductLifecycle
-from schema.node import Node, encode_id
+from schema.node import Node
 from store import models
 
 if TYPE_CHECKING:
@@ -28,10 +28,6 @@ class Product(Node):
     lifecycle: ProductLifecycle
     launch_date: date | None
     barcode: str | None
-
-    @strawberry.field
-    def id(self, root: strawberry.Parent[models.Product]) -> strawberry.ID:
-        return encode_id("Product", root.id)
 
     @strawberry.field(description="Stock of this product at every location the viewer may see.")
     async def stock(

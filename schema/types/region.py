@@ -9,7 +9,7 @@ import strawberry
 
 from schema.connection import Connection
 from schema.context import Info
-from schema.node import Node, encode_id
+from schema.node import Node
 from store import models
 
 
@@ -18,10 +18,6 @@ class Region(Node):
     code: str
     name: str
     level: int = strawberry.field(description="Depth in the tree; roots are 0.")
-
-    @strawberry.field
-    def id(self, root: strawberry.Parent[models.Region]) -> strawberry.ID:
-        return encode_id("Region", root.id)
 
     @strawberry.field
     async def parent(self, root: strawberry.Parent[models.Region], info: Info) -> Region | None:
@@ -48,10 +44,6 @@ class Tier(Node):
     name: str
     rank: int
     allocation_weight: Decimal
-
-    @strawberry.field
-    def id(self, root: strawberry.Parent[models.Tier]) -> strawberry.ID:
-        return encode_id("Tier", root.id)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

@@ -10,7 +10,7 @@ import strawberry
 from schema.connection import Connection
 from schema.context import Info
 from schema.enums import LocationKind
-from schema.node import Node, encode_id
+from schema.node import Node
 from schema.types.partner import Partner
 from schema.types.product import Product
 from schema.types.region import Region
@@ -22,10 +22,6 @@ class Location(Node):
     code: str
     name: str
     kind: LocationKind
-
-    @strawberry.field
-    def id(self, root: strawberry.Parent[models.Location]) -> strawberry.ID:
-        return encode_id("Location", root.id)
 
     @strawberry.field
     async def partner(self, root: strawberry.Parent[models.Location], info: Info) -> Partner | None:
@@ -52,10 +48,6 @@ class StockLevel(Node):
     min_quantity: int | None
     last_sale_at: datetime | None
     last_received_at: datetime | None
-
-    @strawberry.field
-    def id(self, root: strawberry.Parent[models.StockLevel]) -> strawberry.ID:
-        return encode_id("StockLevel", root.id)
 
     @strawberry.field(description="On hand minus reserved.")
     def available(self, root: strawberry.Parent[models.StockLevel]) -> int:

@@ -11,8 +11,16 @@ from sqlalchemy.orm import aliased
 
 from domain.enums import OrderStatus
 from store.models import Order, OrderLine, OrderStatusChange
-from store.pagination import DATETIME, DECIMAL, Page, SortKey, Window, make_page
-from store.pagination import window_order, window_predicates
+from store.pagination import (
+    DATETIME,
+    DECIMAL,
+    Page,
+    SortKey,
+    Window,
+    make_page,
+    window_order,
+    window_predicates,
+)
 from store.repositories.base import ScopedRepository
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, or_, select
 
 from domain.enums import PartnerStatus, PartnerType
 from store.models import CooperationEvent, Partner, PartnerDocument
@@ -60,10 +60,8 @@ class PartnerRepository(ScopedRepository[Partner, PartnerFilter]):
         return clauses
 
     async def by_code(self, code: str) -> Partner | None:
-        rows = await self.session.scalars(
-            self.select_matching(None).where(Partner.code == code).limit(1)
-        )
-        return rows.first()
+        stmt = select(Partner).where(self.visible(), Partner.code == code)
+        return (await self.session.scalars(stmt)).first()
 
     async def children_of(self, parent_ids: list[int]) -> dict[int, list[Partner]]:
         return await self.grouped_by(Partner.parent_id, parent_ids, Partner.code)
@@ -71,7 +69,9 @@ class PartnerRepository(ScopedRepository[Partner, PartnerFilter]):
 
 class PartnerDocumentRepository(ScopedRepository[PartnerDocument, None]):
     model = PartnerDocument
-    orderings = {"VALID_UNTIL_ASC": SortKey("VALID_UNTIL_ASC", PartnerDocument.valid_until, parse=DATE)}
+    orderings = {
+        "VALID_UNTIL_ASC": SortKey("VALID_UNTIL_ASC", PartnerDocument.valid_until, parse=DATE)
+    }
 
     def visible(self) -> ColumnElement[bool]:
         return self.scope.via_partner(PartnerDocument.partner_id)
@@ -95,5 +95,8 @@ class CooperationEventRepository(ScopedRepository[CooperationEvent, None]):
 
     async def of_partners(self, partner_ids: list[int]) -> dict[int, list[CooperationEvent]]:
         return await self.grouped_by(
-            CooperationEvent.partner_id, partner_ids, CooperationEvent.occurred_at, CooperationEvent.id
+            CooperationEvent.partner_id,
+            partner_ids,
+            CooperationEvent.occurred_at,
+            CooperationEvent.id,
         )

@@ -59,7 +59,9 @@ class StockLevelRepository(ScopedRepository[StockLevel, StockFilter]):
             clauses.append(StockLevel.on_hand < StockLevel.min_quantity)
         elif filter_.below_min is False:
             clauses.append(
-                or_(StockLevel.min_quantity.is_(None), StockLevel.on_hand >= StockLevel.min_quantity)
+                or_(
+                    StockLevel.min_quantity.is_(None), StockLevel.on_hand >= StockLevel.min_quantity
+                )
             )
         return clauses
 
@@ -78,7 +80,8 @@ class StockLevelRepository(ScopedRepository[StockLevel, StockFilter]):
             .order_by(StockLevel.id)
         )
         for partner_id, level in await self.session.execute(stmt):
-            groups[partner_id].append(level)
+            if partner_id is not None:
+                groups[partner_id].append(level)
         return groups
 
     async def at(self, location_id: int, product_id: int) -> StockLevel | None:
