@@ -45,20 +45,45 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "channelhub.db"
 
 
-_pg_ready = False
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session, dropped at the end.
+
+    Created next to the database named by ``CHANNELHUB_TEST_DATABASE_URL``, so concurrent
+    test runs on one server never see each other's rows.
+    """
+    import asyncio
+
+    from sqlalchemy.engine import make_url
+
+    base = make_url(os.environ[PG_URL_ENV])
+    name = f"channelhub_test_{os.getpid()}"
+    url = base.set(database=name).render_as_string(hide_password=False)
+
+    async def admin(statement: str) -> None:
+        engine = create_engine(Settings(database_url=os.environ[PG_URL_ENV]))
+        try:
+            async with engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    async def migrate() -> None:
+        engine = create_engine(Settings(database_url=url))
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(migrate())
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _reset_postgres(url: str) -> None:
-    """Migrate the test database once per session, then empty every table per test."""
-    global _pg_ready
+async def _truncate_postgres(url: str) -> None:
     engine = create_engine(Settings(database_url=url))
     try:
-        if not _pg_ready:
-            async with engine.begin() as conn:
-                await conn.execute(text("DROP SCHEMA public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-            await upgrade(engine)
-            _pg_ready = True
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         async with engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -74,15 +99,19 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def settings(
-    backend: str, tmp_path: Path, sqlite_template: Path, anyio_backend: str
-) -> Settings:
+def database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database for one test ("" means the SQLite default)."""
     if backend == "postgres":
-        url = os.environ[PG_URL_ENV]
-        await _reset_postgres(url)
-        return Settings(data_dir=tmp_path, database_url=url, auto_migrate=False)
-    shutil.copy(sqlite_template, tmp_path / "channelhub.db")
-    return Settings(data_dir=tmp_path, auto_migrate=False)
+        return str(request.getfixturevalue("postgres_url"))
+    shutil.copy(request.getfixturevalue("sqlite_template"), tmp_path / "channelhub.db")
+    return ""
+
+
+@pytest.fixture
+async def settings(database_url: str, tmp_path: Path, anyio_backend: str) -> Settings:
+    if database_url:
+        await _truncate_postgres(database_url)
+    return Settings(data_dir=tmp_path, database_url=database_url, auto_migrate=False)
 
 
 @pytest.fixture
