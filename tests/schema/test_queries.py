@@ -138,7 +138,7 @@ async def test_relations_both_ways(gql, channel):
     assert {s["product"]["sku"] for s in partner["stock"]} == {"TEA-1", "CUP-1"}
     orders = partner["orders"]
     assert orders["totalCount"] == 6
-    assert orders["nodes"][0]["total"] == "18.70"  # 1 × 12.50 + 2 × 3.10
+    assert orders["nodes"][0]["total"] == "18.70"  # 1 * 12.50 + 2 * 3.10
     assert orders["nodes"][0]["lines"][0]["product"]["sku"] == "TEA-1"
     assert orders["nodes"][0]["history"][0]["toStatus"] == "DELIVERED"
     assert orders["nodes"][0]["partner"]["code"] == "A001"
@@ -204,8 +204,8 @@ async def test_product_by_sku(gql, channel):
     ("query", "message"),
     [
         ('{ node(id: "not-base64!") { id } }', "invalid global id"),
-        ('{ partner(id: "%s") { code } }' % encode_id("Order", 1), "expected a Partner id"),
-        ('{ node(id: "%s") { id } }' % encode_id("Secret", 1), "no node type"),
+        (f'{{ partner(id: "{encode_id("Order", 1)}") {{ code }} }}', "expected a Partner id"),
+        (f'{{ node(id: "{encode_id("Secret", 1)}") {{ id }} }}', "no node type"),
         ("{ partners(first: 501) { totalCount } }", "between 0 and 500"),
         ("{ partners(first: -1) { totalCount } }", "between 0 and 500"),
         ("{ partners(first: 1, last: 1) { totalCount } }", "either `first` or `last`"),
