@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from schema import schema
 from schema.context import Context
+from schema.http import GraphQLHTTPView
 from settings import Settings
 from store.engine import create_engine, create_sessionmaker
 from store.migrate import upgrade
@@ -38,14 +38,15 @@ class Hub:
     sessions: async_sessionmaker[AsyncSession]
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI handler with our per-request context."""
+class GraphQLApp(GraphQLHTTPView):
+    """The GraphQL-over-HTTP view (``schema.http``) with our per-request context."""
 
     def __init__(self, hub: Hub) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if hub.settings.graphiql else None,
             subscription_protocols=("graphql-transport-ws",),
+            max_body_bytes=hub.settings.max_body_bytes,
         )
         self.hub = hub
 
