@@ -1,18 +1,25 @@
 """What a viewer may see, as SQL predicates built in one place.
 
-A ``Scope`` is resolved once per request from the viewer's identity. Repositories call its
-predicate builders for every read, so scoping can be applied inside any larger statement.
-``Scope.everything()`` is the brand-wide scope; narrower scopes are added by the security
-layer (a dealer's own partner subtree, a regional manager's region subtrees).
+A ``Scope`` is resolved once per request from the viewer (``Scope.for_viewer``).
+Repositories call its predicate builders for every read, so scoping can be applied inside
+any larger statement and no read path skips it:
+
+- brand-wide viewers see every partner;
+- a dealer sees its own partner and its sub-partners (partners whose parent it is);
+- a regional manager sees the partners anywhere in its regions' subtrees;
+- rows owned by a partner (orders, stock, documents…) follow their partner;
+- reference data (regions, tiers, products) is visible to anyone who may read the channel;
+- a viewer without channel access (anonymous, erp_admin) sees nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute
 
+from security.viewer import Permission, Viewer
 from store.models import Partner, Region
 
 
@@ -22,15 +29,27 @@ class Scope:
 
     all_partners: bool = False
     partner_ids: frozenset[int] = frozenset()
-    region_paths: tuple[str, ...] = ()
+    region_ids: frozenset[int] = frozenset()
+    reference_data: bool = False
 
     @classmethod
     def everything(cls) -> Scope:
-        return cls(all_partners=True)
+        return cls(all_partners=True, reference_data=True)
 
     @classmethod
     def nothing(cls) -> Scope:
         return cls()
+
+    @classmethod
+    def for_viewer(cls, viewer: Viewer | None) -> Scope:
+        if viewer is None or not viewer.can(Permission.CHANNEL_READ):
+            return cls.nothing()
+        if viewer.brand_wide:
+            return cls.everything()
+        partners = frozenset({viewer.partner_id}) if viewer.partner_id is not None else frozenset()
+        return cls(
+            partner_ids=partners, region_ids=frozenset(viewer.region_ids), reference_data=True
+        )
 
     def partners(self) -> ColumnElement[bool]:
         """Predicate on ``Partner`` rows the viewer may see."""
@@ -41,21 +60,26 @@ class Scope:
             ids = sorted(self.partner_ids)
             clauses.append(Partner.id.in_(ids))
             clauses.append(Partner.parent_id.in_(ids))
-        if self.region_paths:
-            regions = select(Region.id).where(
-                or_(*(Region.path.startswith(p, autoescape=True) for p in self.region_paths))
+        if self.region_ids:
+            within = select(Region.id).where(
+                or_(
+                    *(
+                        Region.path.startswith(
+                            select(Region.path).where(Region.id == rid).scalar_subquery()
+                        )
+                        for rid in sorted(self.region_ids)
+                    )
+                )
             )
-            clauses.append(Partner.region_id.in_(regions))
+            clauses.append(Partner.region_id.in_(within))
         return or_(*clauses) if clauses else false()
 
-    def via_partner(
-        self, column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
-    ) -> ColumnElement[bool]:
+    def via_partner(self, column: Any) -> ColumnElement[bool]:
         """Predicate for rows owned by a partner through ``column`` (e.g. ``Order.partner_id``)."""
         if self.all_partners:
             return true()
-        return column.in_(select(Partner.id).where(self.partners()))
+        return column.in_(select(Partner.id).where(self.partners()))  # type: ignore[no-any-return]
 
     def regions(self) -> ColumnElement[bool]:
-        """Predicate on ``Region`` rows: the whole tree is reference data, visible to all."""
-        return true()
+        """Predicate on reference data (regions, tiers, products)."""
+        return true() if self.reference_data else false()

@@ -1,0 +1,92 @@
+"""Who is asking: roles, permissions and the ``Viewer`` every request carries.
+
+A viewer is established by authentication (a bearer JWT or an API key) and never changes
+during a request. Roles map to permissions here, in one table; the store turns a viewer into
+SQL scope predicates (``store.scope.Scope.for_viewer``) and resolvers check permissions with
+``Viewer.can``. A request without credentials has no viewer and sees no channel data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    BRAND_ADMIN = "brand_admin"
+    REGION_MANAGER = "region_manager"
+    DEALER = "dealer"
+    ERP_ADMIN = "erp_admin"
+    SECURITY_AUDITOR = "security_auditor"
+    SERVICE = "service"
+
+
+class Permission(StrEnum):
+    CHANNEL_READ = "channel:read"
+    CHANNEL_WRITE = "channel:write"
+    CATALOG_WRITE = "catalog:write"
+    ORDERS_PLACE = "orders:place"
+    ORDERS_MANAGE = "orders:manage"
+    REVEAL_CONTACT = "reveal:contact"
+    REVEAL_FINANCIAL = "reveal:financial"
+    CONNECTORS_MANAGE = "connectors:manage"
+    JOBS_MANAGE = "jobs:manage"
+    AUDIT_READ = "audit:read"
+    KEYS_MANAGE = "keys:manage"
+    API_KEYS_MANAGE = "api_keys:manage"
+
+
+_P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.BRAND_ADMIN: frozenset(
+        {
+            _P.CHANNEL_READ,
+            _P.CHANNEL_WRITE,
+            _P.CATALOG_WRITE,
+            _P.ORDERS_PLACE,
+            _P.ORDERS_MANAGE,
+            _P.REVEAL_CONTACT,
+            _P.REVEAL_FINANCIAL,
+            _P.API_KEYS_MANAGE,
+        }
+    ),
+    Role.REGION_MANAGER: frozenset(
+        {_P.CHANNEL_READ, _P.CHANNEL_WRITE, _P.ORDERS_PLACE, _P.ORDERS_MANAGE, _P.REVEAL_CONTACT}
+    ),
+    Role.DEALER: frozenset({_P.CHANNEL_READ, _P.ORDERS_PLACE, _P.REVEAL_CONTACT}),
+    Role.ERP_ADMIN: frozenset({_P.CONNECTORS_MANAGE, _P.JOBS_MANAGE}),
+    Role.SECURITY_AUDITOR: frozenset({_P.CHANNEL_READ, _P.AUDIT_READ}),
+    Role.SERVICE: frozenset(),
+}
+
+# Roles whose scope is the whole channel (subject to their permissions).
+BRAND_WIDE: frozenset[Role] = frozenset({Role.BRAND_ADMIN, Role.SECURITY_AUDITOR})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """An authenticated caller: identity, role, data scope and permissions."""
+
+    subject: str
+    role: Role
+    partner_id: int | None = None
+    region_ids: tuple[int, ...] = ()
+    grants: frozenset[Permission] = field(default_factory=frozenset)
+    api_key_id: int | None = None
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        """A role's permissions; a service has exactly what its API key grants."""
+        if self.role is Role.SERVICE:
+            return self.grants
+        return ROLE_PERMISSIONS[self.role]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    @property
+    def brand_wide(self) -> bool:
+        """True when the viewer's data scope is the whole channel."""
+        return self.role in BRAND_WIDE or (
+            self.role is Role.SERVICE and self.partner_id is None and not self.region_ids
+        )
