@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from schema.node import encode_id
@@ -14,7 +16,7 @@ async def channel(sessions) -> Channel:
         return await build_channel(s)
 
 
-def codes(connection: dict) -> list[str]:
+def codes(connection: dict[str, Any]) -> list[str]:
     return [n["code"] for n in connection["nodes"]]
 
 
@@ -96,9 +98,12 @@ async def test_order_created_range_without_time_zone_is_refused(gql, channel):
     assert "time zone" in body["errors"][0]["message"]
 
 
+def skus(data: dict[str, Any]) -> list[str]:
+    return [n["sku"] for n in data["products"]["nodes"]]
+
+
 async def test_products_filter_by_category_lifecycle_and_text(gql, channel):
     q = "query($f: ProductFilter) { products(filter: $f) { nodes { sku } } }"
-    skus = lambda d: [n["sku"] for n in d["products"]["nodes"]]  # noqa: E731
     assert skus(await gql.data(q, f={"category": ["Tea"]})) == ["OLD-1", "TEA-1"]
     assert skus(await gql.data(q, f={"lifecycle": ["DISCONTINUED"]})) == ["OLD-1"]
     assert skus(await gql.data(q, f={"text": "cup"})) == ["CUP-1"]
