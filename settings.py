@@ -7,8 +7,9 @@ imports nothing of ours, so any layer may read settings without import cycles.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
@@ -36,11 +37,64 @@ class Settings(BaseSettings):
     graphiql: bool = Field(default=True, description="Serve GraphiQL on GET /graphql.")
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Request body limit.")
 
+    # -- identity ------------------------------------------------------------------------
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 signing secret; default: generated once into data_dir/jwt-secret.",
+    )
+    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = Field(
+        default="HS256", description="HS256 (local secret) or RS256/ES256 (external IdP)."
+    )
+    jwt_public_key_file: Path | None = Field(
+        default=None, description="PEM public key verifying RS256/ES256 tokens."
+    )
+    jwt_jwks_file: Path | None = Field(
+        default=None, description="JWKS file verifying RS256/ES256 tokens by `kid`."
+    )
+    jwt_issuer: str = Field(default="channelhub", description="Required `iss` claim.")
+    jwt_audience: str = Field(default="channelhub", description="Required `aud` claim.")
+    jwt_leeway_seconds: int = Field(
+        default=30, ge=0, le=300, description="Clock skew tolerated on exp/nbf/iat."
+    )
+    token_ttl_seconds: int = Field(
+        default=8 * 3600, ge=60, description="Lifetime of tokens made by `channelhub token`."
+    )
+
+    # -- field encryption ----------------------------------------------------------------
+    kek_provider: Literal["local", "aws-kms"] = Field(
+        default="local", description="Where the key-encryption key lives."
+    )
+    keyring_file: Path | None = Field(
+        default=None, description="Local KEK keyring; default data_dir/keyring.json (0600)."
+    )
+    aws_kms_key_id: str = Field(default="", description="KMS key id or ARN (aws-kms).")
+    aws_region: str = Field(default="", description="AWS region of the KMS key (aws-kms).")
+    blind_index_bits: int = Field(
+        default=32, ge=8, le=256, multiple_of=8, description="Blind index length in bits."
+    )
+
+    # -- GraphQL limits ------------------------------------------------------------------
+    max_query_depth: int = Field(default=12, ge=1, description="Deepest selection accepted.")
+    max_query_tokens: int = Field(default=4000, ge=10, description="Most tokens in a query.")
+    max_aliases: int = Field(default=30, ge=1, description="Most aliases in a query.")
+    max_query_cost: int = Field(
+        default=100_000, ge=1, description="Most estimated rows a query may ask for."
+    )
+    introspection: bool = Field(default=True, description="Allow schema introspection.")
+    persisted_queries_file: Path | None = Field(
+        default=None,
+        description="JSON allow-list {sha256: query}; when set, only those queries run.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'channelhub.db').as_posix()}"
+
+    @property
+    def resolved_keyring_file(self) -> Path:
+        return self.keyring_file or self.data_dir / "keyring.json"
 
     @property
     def is_sqlite(self) -> bool:

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.extensions import MaskErrors
 
 from schema.errors import should_mask_error
+from schema.mutations import Mutation
 from schema.query import Query
 from schema.types.order import Order
 from schema.types.partner import Partner, PartnerDocument
@@ -17,6 +18,7 @@ from schema.types.stock import Location, StockLevel
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=[Region, Tier, Partner, PartnerDocument, Product, Location, StockLevel, Order],
         extensions=[lambda: MaskErrors(should_mask_error=should_mask_error)],
     )

@@ -1,0 +1,71 @@
+"""Create and update partners; a change of status or tier is also written to the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.enums import CooperationEventKind
+from resolvers.mutations.common import Ref, RefRule
+from resolvers.mutations.entities import EntitySpec, create_entity, update_entity
+from resolvers.mutations.errors import InvalidInput
+from store.base import utcnow
+from store.models import Partner
+from store.repositories.partner_writes import PartnerWrites
+from store.repositories.partners import PartnerRepository
+from store.repositories.regions import RegionRepository, TierRepository
+from store.scope import Scope
+
+PARTNER = RefRule(PartnerRepository, "partner")
+
+
+async def _check(
+    session: AsyncSession, partner: Partner | None, values: dict[str, Any], rows: dict[str, Any]
+) -> None:
+    """Refuse parent cycles; on update, note status and tier changes in the timeline."""
+    if partner is None:
+        return
+    writes = PartnerWrites(session)
+    parent_id = values.get("parent_id")
+    if parent_id is not None and await writes.chain_reaches(parent_id, partner.id):
+        raise InvalidInput.one(
+            "parent", "a partner cannot be placed under itself or one of its sub-partners"
+        )
+    now = utcnow()
+    status = values.get("status")
+    if status is not None and status != partner.status:
+        text = f"status {partner.status} → {status}"
+        await writes.record_event(partner.id, CooperationEventKind.STATUS_CHANGED, text, now)
+    if "tier_id" in values and values["tier_id"] != partner.tier_id:
+        tier = rows.get("tier_id")
+        text = f"tier changed to {tier.name}" if tier is not None else "tier removed"
+        await writes.record_event(partner.id, CooperationEventKind.TIER_CHANGED, text, now)
+
+
+SPEC = EntitySpec(
+    model=Partner,
+    target=PARTNER,
+    required=("code", "name"),
+    amounts=("credit_limit",),
+    refs={
+        "parent_id": PARTNER,
+        "region_id": RefRule(RegionRepository, "region"),
+        "tier_id": RefRule(TierRepository, "tier"),
+    },
+    unique=("code",),
+    check=_check,
+)
+
+
+async def create_partner(
+    sessions: async_sessionmaker[AsyncSession], scope: Scope, values: Mapping[str, Any]
+) -> Partner:
+    return await create_entity(sessions, scope, SPEC, values)
+
+
+async def update_partner(
+    sessions: async_sessionmaker[AsyncSession], scope: Scope, ref: Ref, values: Mapping[str, Any]
+) -> Partner:
+    return await update_entity(sessions, scope, SPEC, ref, values)

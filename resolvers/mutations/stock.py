@@ -1,0 +1,43 @@
+"""Set the stock a location holds of a product (an upsert of the stock level)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from resolvers.mutations.common import (
+    Ref,
+    RefRule,
+    check_counts,
+    load,
+    ref_problems,
+    refuse,
+    unit_of_work,
+)
+from store.base import utcnow
+from store.models import StockLevel
+from store.repositories.products import ProductRepository
+from store.repositories.stock import LocationRepository
+from store.repositories.stock_writes import StockWrites
+from store.scope import Scope
+
+QUANTITIES = ("on_hand", "reserved", "in_transit", "min_quantity")
+
+
+async def set_stock_level(
+    sessions: async_sessionmaker[AsyncSession],
+    scope: Scope,
+    location: Ref,
+    product: Ref,
+    values: Mapping[str, Any],
+) -> StockLevel:
+    """Create or change the level; quantities not in ``values`` keep their current value."""
+    refuse(
+        ref_problems({"location": location, "product": product}) + check_counts(values, QUANTITIES)
+    )
+    async with unit_of_work(sessions) as session:
+        await load(session, scope, RefRule(LocationRepository, "location"), location, "location")
+        await load(session, scope, RefRule(ProductRepository, "product"), product, "product")
+        return await StockWrites(session).upsert(location.pk, product.pk, values, utcnow())

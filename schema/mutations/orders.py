@@ -1,0 +1,112 @@
+"""``placeOrder`` and ``changeOrderStatus``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, cast
+
+import strawberry
+
+from resolvers.mutations import orders as service
+from resolvers.mutations.common import actor_of
+from schema.context import Info
+from schema.enums import OrderStatus
+from schema.mutations.base import optional_ref, ref, run
+from schema.mutations.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PartnerNotActiveError,
+    ProductNotOrderableError,
+    TransitionNotAllowedError,
+)
+from schema.types.order import Order
+from store import models
+
+
+@strawberry.input(description="One line of a new order: a product by id or by SKU (not both).")
+class OrderLineInput:
+    product: strawberry.ID | None = None
+    sku: str | None = None
+    quantity: int
+    unit_price: Decimal | None = strawberry.field(
+        default=None, description="Defaults to the product's list price; must not be negative."
+    )
+
+    def to_service(self) -> service.LineInput:
+        return service.LineInput(
+            optional_ref(self.product, "Product"), self.sku, self.quantity, self.unit_price
+        )
+
+
+@strawberry.input(description="A new order of an ACTIVE partner.")
+class PlaceOrderInput:
+    partner: strawberry.ID
+    lines: list[OrderLineInput]
+    note: str | None = None
+    submit: bool = strawberry.field(
+        default=True, description="True: the order starts SUBMITTED; false: DRAFT."
+    )
+
+
+@strawberry.input(description="Move an order to another status.")
+class ChangeOrderStatusInput:
+    order: strawberry.ID
+    to: OrderStatus
+    note: str | None = None
+
+
+@strawberry.type
+class OrderPayload:
+    order: Order
+
+
+PlaceOrderResult = Annotated[
+    OrderPayload
+    | InvalidInputError
+    | NotFoundError
+    | PartnerNotActiveError
+    | ProductNotOrderableError,
+    strawberry.union("PlaceOrderResult"),
+]
+ChangeOrderStatusResult = Annotated[
+    OrderPayload | InvalidInputError | NotFoundError | TransitionNotAllowedError | ConflictError,
+    strawberry.union("ChangeOrderStatusResult"),
+]
+
+
+def _payload(row: models.Order) -> OrderPayload:
+    return OrderPayload(order=cast(Order, row))
+
+
+@strawberry.type
+class OrderMutations:
+    @strawberry.mutation(
+        description="Place an order: all of it is written, or (on any error) nothing."
+    )
+    async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderResult:
+        ctx = info.context
+        request = service.OrderRequest(
+            partner=ref(input.partner, "Partner"),
+            lines=[line.to_service() for line in input.lines],
+            note=input.note,
+            submit=input.submit,
+        )
+        action = service.place_order(ctx.sessions, ctx.scope, request, actor_of(ctx))
+        return cast(PlaceOrderResult, await run(info, PlaceOrderResult, action, _payload))
+
+    @strawberry.mutation(
+        description="DRAFT → SUBMITTED → APPROVED → SHIPPED → DELIVERED → CLOSED; "
+        "CANCELLED from DRAFT, SUBMITTED or APPROVED."
+    )
+    async def change_order_status(
+        self, info: Info, input: ChangeOrderStatusInput
+    ) -> ChangeOrderStatusResult:
+        ctx = info.context
+        target = ref(input.order, "Order")
+        action = service.change_order_status(
+            ctx.sessions, ctx.scope, target, input.to, input.note, actor_of(ctx)
+        )
+        return cast(
+            ChangeOrderStatusResult, await run(info, ChangeOrderStatusResult, action, _payload)
+        )
