@@ -57,6 +57,7 @@ class GraphQLApp(GraphQLHTTPView):
             settings=self.hub.settings,
             sessions=self.hub.sessions,
             scope=Scope.everything(),
+            hub=self.hub,
             request=request,
             response=response,
         )

@@ -1,4 +1,8 @@
-"""The per-request context: settings, session factory, the viewer's scope, DataLoaders."""
+"""The per-request context: settings, sessions, the viewer and its scope, services, loaders.
+
+``viewer`` is None for a request without credentials; its scope is then empty, so no channel
+row is visible. Services shared by the process (audit trail, keys) hang off ``hub``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import Info as _Info
 
 from resolvers.loaders import Loaders
+from security.viewer import Viewer
 from settings import Settings
 from store.scope import Scope
 
@@ -18,6 +23,8 @@ class Context:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     scope: Scope
+    viewer: Viewer | None = None
+    hub: Any = None
     request: Any = None
     response: Any = None
     loaders: Loaders = field(init=False)
