@@ -41,8 +41,10 @@ check: lint typecheck
 clean:
 	rm -rf $(VENV) $(AUDIT)/node_modules .mypy_cache .ruff_cache .pytest_cache
 
-# Graph vs plain-SQL floor on PostgreSQL (database channelhub_bench, seeded at scale large once).
-# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--requests 500 --json".
+# Graph vs plain-SQL floor on PostgreSQL (database channelhub_bench, seeded at scale large once),
+# then 1,000 partners' encrypted fields (masked) vs plain columns (channelhub_bench_encryption).
+# BENCH_ARGS passes options to the first, e.g. make bench BENCH_ARGS="--requests 500 --json".
 BENCH_ARGS ?=
 bench: $(BIN)/channelhub
 	$(BIN)/python bench/graph_nested.py $(BENCH_ARGS)
+	$(BIN)/python bench/encryption_read.py

@@ -3,6 +3,10 @@
 Routes: ``/graphql`` (GraphQL over HTTP POST/GET, GraphiQL in a browser, WebSocket with the
 ``graphql-transport-ws`` protocol only), ``/healthz`` (process up), ``/readyz`` (database
 reachable). The lifespan applies migrations for the embedded default and disposes the engine.
+
+Each GraphQL request is authenticated before it runs (``security.authn``): no credential is
+an anonymous viewer (no channel data), a bad one is a 401 and an ``auth.failed`` audit entry.
+The viewer and its scope go into the per-request ``Context``.
 """
 
 from __future__ import annotations
@@ -19,10 +23,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 
-from schema import schema
+from schema import build_schema
 from schema.context import Context
-from schema.http import GraphQLHTTPView
+from schema.http import GraphQLHTTPView, HTTPError
+from security.audit import AuditLog
+from security.authn import identify
+from security.errors import AuthenticationError
+from security.field_crypto import FieldCrypto
+from security.key_service import KeyService, kek_from_settings
+from security.viewer import Viewer
 from settings import Settings
 from store.engine import create_engine, create_sessionmaker
 from store.migrate import upgrade
@@ -36,6 +48,17 @@ class Hub:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    audit: AuditLog
+    keys: KeyService
+    fields: FieldCrypto
+
+
+VIEWER_SCOPE_KEY = "channelhub.viewer"
+
+
+def unauthenticated(error: AuthenticationError) -> HTTPError:
+    """The 401 for credentials that do not verify (RFC 6750 ``invalid_token``)."""
+    return HTTPError(401, str(error), {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 class GraphQLApp(GraphQLHTTPView):
@@ -43,30 +66,59 @@ class GraphQLApp(GraphQLHTTPView):
 
     def __init__(self, hub: Hub) -> None:
         super().__init__(
-            schema,
+            build_schema(hub.settings),
             graphql_ide="graphiql" if hub.settings.graphiql else None,
             subscription_protocols=("graphql-transport-ws",),
             max_body_bytes=hub.settings.max_body_bytes,
         )
         self.hub = hub
 
+    async def identify(self, headers: Any) -> Viewer | None:
+        hub = self.hub
+        return await identify(headers, hub.settings, hub.sessions, hub.audit)
+
+    async def authenticate(self, request: Request) -> None:
+        """Verify the request's credential before it runs; 401 (audited) when it is invalid."""
+        try:
+            request.scope[VIEWER_SCOPE_KEY] = await self.identify(request.headers)
+        except AuthenticationError as error:
+            raise unauthenticated(error) from None
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
+        viewer: Viewer | None = request.scope.get(VIEWER_SCOPE_KEY)
         return Context(
             settings=self.hub.settings,
             sessions=self.hub.sessions,
-            scope=Scope.everything(),
+            scope=Scope.for_viewer(viewer),
+            viewer=viewer,
             hub=self.hub,
             request=request,
             response=response,
         )
 
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """A WebSocket authenticates in ``connection_init``: its payload's ``Authorization``
+        (or ``X-API-Key``), else the handshake's headers; a bad credential closes it (4403)."""
+        params = {str(k).lower(): v for k, v in (context.connection_params or {}).items()}
+        given = {k: str(params[k]) for k in ("authorization", "x-api-key") if k in params}
+        try:
+            viewer = await self.identify(given or context.request.headers)
+        except AuthenticationError as error:
+            raise ConnectionRejectionError({"message": str(error)}) from None
+        context.set_viewer(viewer)
+        return UnsetType()
+
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     engine = create_engine(settings)
-    hub = Hub(settings=settings, engine=engine, sessions=create_sessionmaker(engine))
+    sessions = create_sessionmaker(engine)
+    keys = KeyService(sessions, lambda: kek_from_settings(settings))  # KEK built on first use
+    audit = AuditLog(sessions, lambda: keys.named_secret("audit"))
+    fields = FieldCrypto(keys, index_bits=settings.blind_index_bits)
+    hub = Hub(settings, engine, sessions, audit=audit, keys=keys, fields=fields)
     graphql = GraphQLApp(hub)
 
     async def healthz(_request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""The ``channelhub`` command: migrate, seed, serve and demo (more subcommands plug in).
+"""The ``channelhub`` command: migrate, seed, serve, demo, token, audit, keys (more plug in).
 
 Each subcommand is added by one small ``_add_<name>(subparsers)`` function listed in
 ``COMMANDS``: it declares the subcommand's arguments and sets ``handler``, a function of the
@@ -16,16 +16,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
-from typing import TypeAlias
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from security.viewer import Role
 from settings import Settings
 from store.engine import create_engine
 from store.migrate import upgrade
 
+if TYPE_CHECKING:
+    from demo.banner import DemoTokens
+    from security.audit import AuditLog, ChainProblem
+    from security.field_crypto import FieldCrypto
+
 Handler = Callable[[argparse.Namespace, Settings], int]
+T = TypeVar("T")
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
@@ -51,6 +60,16 @@ def _add_migrate(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=_run_migrate)
 
 
+def _field_crypto(settings: Settings, engine: AsyncEngine) -> FieldCrypto:
+    """Field encryption over ``engine`` and the configured KEK (the demo seed seals with it)."""
+    from security.field_crypto import FieldCrypto
+    from security.key_service import KeyService, kek_from_settings
+    from store.engine import create_sessionmaker
+
+    keys = KeyService(create_sessionmaker(engine), lambda: kek_from_settings(settings))
+    return FieldCrypto(keys, index_bits=settings.blind_index_bits)
+
+
 async def _migrate_and_seed(settings: Settings, scale: str, *, only_if_empty: bool) -> str:
     """Migrate, then seed ``scale`` with a progress bar; the summary line, or "" if skipped."""
     from demo import is_empty, seed
@@ -63,7 +82,8 @@ async def _migrate_and_seed(settings: Settings, scale: str, *, only_if_empty: bo
             return ""
         bar = ProgressBar(f"seeding {scale}")
         try:
-            report = await seed(engine, scale=scale, progress=bar)
+            crypto = _field_crypto(settings, engine)
+            report = await seed(engine, scale=scale, progress=bar, crypto=crypto)
         finally:
             bar.close()
     finally:
@@ -119,6 +139,35 @@ def _add_serve(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=_serve)
 
 
+async def _demo_tokens(settings: Settings) -> DemoTokens:
+    """A brand admin token and a token for the first active demo dealer (by code)."""
+    from demo.banner import DemoTokens
+    from domain.enums import PartnerStatus, PartnerType
+    from security.tokens import issue_token
+    from store.engine import create_sessionmaker
+    from store.pagination import Window
+    from store.repositories.partners import PartnerFilter, PartnerRepository
+    from store.scope import Scope
+
+    dealers = PartnerFilter(types=(PartnerType.DEALER,), statuses=(PartnerStatus.ACTIVE,))
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            page = await PartnerRepository(session, Scope.everything()).page(
+                dealers, "CODE_ASC", Window(first=1)
+            )
+    finally:
+        await engine.dispose()
+    admin = issue_token(settings, subject="demo-admin", role=Role.BRAND_ADMIN)
+    if not page.rows:
+        return DemoTokens(admin)
+    dealer = page.rows[0]
+    token = issue_token(
+        settings, subject=f"demo-{dealer.code}", role=Role.DEALER, partner_id=dealer.id
+    )
+    return DemoTokens(admin, token, f"{dealer.name} ({dealer.code})")
+
+
 def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from demo.banner import demo_banner
 
@@ -127,7 +176,7 @@ def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
     print(summary or f"Using the demo data already in {_shown_url(settings)}.")
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    print(demo_banner(host, port), flush=True)
+    print(demo_banner(host, port, asyncio.run(_demo_tokens(settings))), flush=True)
     return _serve(argparse.Namespace(host=host, port=port), settings)
 
 
@@ -139,7 +188,189 @@ def _add_demo(subparsers: Subparsers) -> None:
     parser.set_defaults(handler=_run_demo)
 
 
-COMMANDS: list[Callable[[Subparsers], None]] = [_add_migrate, _add_seed, _add_serve, _add_demo]
+async def _find(session: AsyncSession, what: str, given: str) -> int:
+    """The id of the partner or region named by a global id or a code; LookupError if none."""
+    from schema.errors import InvalidIdError
+    from schema.node import decode_typed_id
+    from store.repositories.partners import PartnerRepository
+    from store.repositories.regions import RegionRepository
+    from store.scope import Scope
+
+    repository = PartnerRepository if what == "Partner" else RegionRepository
+    repo = repository(session, Scope.everything())
+    try:
+        row = (await repo.by_ids([decode_typed_id(given, what)])).get(decode_typed_id(given, what))
+    except InvalidIdError:
+        row = await repo.by_code(given)
+    if row is None:
+        raise LookupError(f"no {what.lower()} with the id or code {given!r}")
+    return int(row.id)
+
+
+async def _token_scope(
+    settings: Settings, partner: str | None, regions: Sequence[str]
+) -> tuple[int | None, tuple[int, ...]]:
+    """The partner id and region ids named on the command line, looked up in the database."""
+    if partner is None and not regions:
+        return None, ()
+    from store.engine import create_sessionmaker
+
+    engine = create_engine(settings)
+    try:
+        if settings.should_auto_migrate:
+            await upgrade(engine)
+        async with create_sessionmaker(engine)() as session:
+            partner_id = None if partner is None else await _find(session, "Partner", partner)
+            region_ids = tuple([await _find(session, "Region", r) for r in regions])
+    finally:
+        await engine.dispose()
+    return partner_id, region_ids
+
+
+def _run_token(args: argparse.Namespace, settings: Settings) -> int:
+    from security.errors import SecurityError
+    from security.tokens import issue_token
+
+    needs = {"dealer": ("--partner", args.partner), "region_manager": ("--region", args.region)}
+    if args.role in needs and not needs[args.role][1]:
+        print(f"channelhub token: a {args.role} token needs {needs[args.role][0]}", file=sys.stderr)
+        return 2
+    try:
+        partner_id, region_ids = asyncio.run(_token_scope(settings, args.partner, args.region))
+        token = issue_token(
+            settings,
+            subject=args.subject or f"cli:{args.role}",
+            role=Role(args.role),
+            partner_id=partner_id,
+            region_ids=region_ids,
+            ttl_seconds=args.ttl,
+        )
+    except (LookupError, SecurityError) as error:
+        print(f"channelhub token: {error}", file=sys.stderr)
+        return 1
+    print(token)
+    return 0
+
+
+def _ttl(text: str) -> int:
+    from security.tokens import parse_ttl
+
+    try:
+        return parse_ttl(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _add_token(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "token", help="print a signed bearer token (HS256) for local use"
+    )
+    roles = [role.value for role in Role if role is not Role.SERVICE]
+    parser.add_argument("--role", required=True, choices=roles, help="the viewer's role")
+    parser.add_argument("--partner", help="a dealer's partner: global id or code")
+    parser.add_argument(
+        "--region", action="append", default=[], help="a region manager's region (repeatable)"
+    )
+    parser.add_argument("--ttl", type=_ttl, help="lifetime: 3600, 30m, 8h or 2d")
+    parser.add_argument("--subject", help="the token's subject (default: cli:ROLE)")
+    parser.set_defaults(handler=_run_token)
+
+
+async def _on_audit_log(settings: Settings, work: Callable[[AuditLog], Awaitable[T]]) -> T:
+    """Run ``work`` on the configured audit trail, keyed as ``app.create_app`` keys it."""
+    from security.audit import AuditLog
+    from security.key_service import KeyService, kek_from_settings
+    from store.engine import create_sessionmaker
+
+    engine = create_engine(settings)
+    try:
+        sessions = create_sessionmaker(engine)
+        keys = KeyService(sessions, lambda: kek_from_settings(settings))
+        return await work(AuditLog(sessions, lambda: keys.named_secret("audit")))
+    finally:
+        await engine.dispose()
+
+
+def _run_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from security.audit_anchor import Anchor, AnchorFileError, check_anchor
+    from security.errors import SecurityError
+
+    async def verify(audit: AuditLog) -> tuple[list[ChainProblem], tuple[int, str]]:
+        problems = await audit.verify()
+        if anchor is not None:
+            problems += await check_anchor(audit, anchor)
+        return problems, await audit.head()
+
+    try:
+        anchor = Anchor.from_json(args.anchor.read_text()) if args.anchor else None
+        problems, (position, digest) = asyncio.run(_on_audit_log(settings, verify))
+    except (OSError, AnchorFileError, SecurityError) as error:
+        print(f"channelhub audit verify: {error}", file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(f"channelhub audit verify: {problem.problem}", file=sys.stderr)
+    if problems:
+        print(f"channelhub audit verify: FAILED with {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    held = f"; it still holds the anchor at entry {anchor.position}" if anchor else ""
+    print(f"OK: {position} entries, head {digest}{held}")
+    return 0
+
+
+def _run_audit_export(args: argparse.Namespace, settings: Settings) -> int:
+    from security.audit_anchor import Anchor, export_anchor
+    from security.errors import SecurityError
+
+    async def export(audit: AuditLog) -> tuple[list[ChainProblem], Anchor | None]:
+        problems = await audit.verify()
+        return problems, None if problems else await export_anchor(audit)
+
+    try:
+        problems, anchor = asyncio.run(_on_audit_log(settings, export))
+        if anchor is not None and args.output:
+            args.output.write_text(anchor.to_json() + "\n")
+    except (OSError, SecurityError) as error:
+        print(f"channelhub audit export: {error}", file=sys.stderr)
+        return 1
+    if anchor is None:
+        for problem in problems:
+            print(f"channelhub audit export: {problem.problem}", file=sys.stderr)
+        print("channelhub audit export: the chain is broken; nothing anchored", file=sys.stderr)
+        return 1
+    shown = f"Anchored entry {anchor.position} in {args.output}." if args.output else None
+    print(shown or anchor.to_json())
+    return 0
+
+
+def _add_audit(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser("audit", help="verify the audit trail or export its head")
+    actions = parser.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
+    verify = actions.add_parser("verify", help="check every entry; exit 1 naming each problem")
+    verify.add_argument(
+        "--anchor", type=Path, help="an exported head the chain must still hold (JSON file)"
+    )
+    verify.set_defaults(handler=_run_audit_verify)
+    export = actions.add_parser("export", help="write the head, HMAC-sealed, as an anchor")
+    export.add_argument("--output", type=Path, help="the anchor file (default: stdout)")
+    export.set_defaults(handler=_run_audit_export)
+
+
+def _add_keys(subparsers: Subparsers) -> None:
+    from demo.progress import ProgressBar
+    from jobs.key_commands import add_keys_command
+
+    add_keys_command(subparsers, ProgressBar)
+
+
+COMMANDS: list[Callable[[Subparsers], None]] = [
+    _add_migrate,
+    _add_seed,
+    _add_serve,
+    _add_demo,
+    _add_token,
+    _add_audit,
+    _add_keys,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

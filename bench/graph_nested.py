@@ -51,6 +51,8 @@ from bench._common import (
     log_to_stderr,
     table_counts,
 )
+from security.tokens import issue_token
+from security.viewer import Role
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_SIZE = 100
@@ -279,7 +281,13 @@ class Measurement:
 
 
 def in_process_client(app: Starlette) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
+    """A client of ``app`` that authenticates as a brand admin (sees the whole channel)."""
+    token = issue_token(app.state.hub.settings, subject="bench", role=Role.BRAND_ADMIN)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://bench",
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 async def measure(app: Starlette, floor: Floor, *, requests: int, warmup: int) -> Measurement:

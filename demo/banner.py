@@ -1,6 +1,10 @@
-"""What ``channelhub demo`` prints before serving: where the graph is and a query to try."""
+"""What ``channelhub demo`` prints before serving: where the graph is, tokens to call it with,
+a query to try, and the same query as a curl command."""
 
 from __future__ import annotations
+
+import json
+from dataclasses import dataclass
 
 EXAMPLE_QUERY = """\
 {
@@ -18,6 +22,15 @@ EXAMPLE_QUERY = """\
 }"""
 
 
+@dataclass(frozen=True)
+class DemoTokens:
+    """Bearer tokens for the demo: a brand admin, and a dealer (if the data has one)."""
+
+    admin: str
+    dealer: str | None = None
+    dealer_name: str | None = None
+
+
 def graphql_url(host: str, port: int) -> str:
     """The URL a browser on this machine reaches the GraphQL endpoint (and GraphiQL) at."""
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (shown, not bound)
@@ -26,10 +39,32 @@ def graphql_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/graphql"
 
 
-def demo_banner(host: str, port: int) -> str:
-    """The text shown once the demo database is ready."""
+def curl_example(url: str, token: str) -> str:
+    """A shell command that runs ``EXAMPLE_QUERY`` with ``token``."""
+    body = json.dumps({"query": " ".join(EXAMPLE_QUERY.split())})
     return (
-        f"ChannelHub demo: GraphQL (and GraphiQL) at {graphql_url(host, port)}\n"
-        "Try this query:\n\n"
-        f"{EXAMPLE_QUERY}\n"
+        f"curl -s {url} \\\n"
+        f'  -H "Authorization: Bearer {token}" \\\n'
+        f"  -H 'Content-Type: application/json' \\\n"
+        f"  -d '{body}'"
     )
+
+
+def demo_banner(host: str, port: int, tokens: DemoTokens | None = None) -> str:
+    """The text shown once the demo database is ready."""
+    url = graphql_url(host, port)
+    lines = [f"ChannelHub demo: GraphQL (and GraphiQL) at {url}"]
+    if tokens is not None:
+        lines += [
+            "Every request needs a token (GraphiQL: add it under Headers as",
+            '{"Authorization": "Bearer <token>"}).',
+            "",
+            "Brand admin (sees everything):",
+            f"  {tokens.admin}",
+        ]
+        if tokens.dealer is not None:
+            lines += [f"Dealer {tokens.dealer_name} (sees its own orders):", f"  {tokens.dealer}"]
+    lines += ["", "Try this query:", "", EXAMPLE_QUERY]
+    if tokens is not None:
+        lines += ["", "or from a shell:", "", curl_example(url, tokens.admin)]
+    return "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from demo.catalog import CatalogItem, build_catalog
 from demo.order_plan import OrderPlan, months_before, plan_orders
 from demo.orders import OrderBatch, OrderRows
+from demo.partner_contacts import Contacts, build_contacts
 from demo.partner_records import build_documents, build_events
 from demo.partners import build_partners
 from demo.regions import build_regions, build_tiers
@@ -39,6 +40,8 @@ class DemoChannel:
     reference: list[tuple[str, list[Row]]]
     plans: list[OrderPlan]
     products: list[CatalogItem]
+    contacts: Contacts
+    """Each partner's sensitive fields in plaintext: the loader seals them, never stores them."""
 
     @property
     def planned_rows(self) -> int:
@@ -91,4 +94,5 @@ def generate(
         ("stock_levels", stock.levels),
     ]
     plans = plan_orders(_rng(seed, "orders"), scale.orders, partners.partners, start, now)
-    return DemoChannel(scale, now, seed, start, reference, plans, catalog.items)
+    contacts = build_contacts(_rng(seed, "contacts"), partners.partners)
+    return DemoChannel(scale, now, seed, start, reference, plans, catalog.items, contacts)

@@ -4,6 +4,10 @@ Rows go in with SQLAlchemy Core ``insert()`` executemany, a few thousand per sta
 one transaction: a failed seed leaves nothing behind. Primary keys come from the generator,
 so on PostgreSQL each table's id sequence is moved past them afterwards.
 
+Given a ``FieldCrypto``, each partner's tax id, bank account, phone and e-mail are sealed
+under a data key of its own (minted in bulk, wrapped by the KEK, inserted with the partners);
+without one those fields stay empty.
+
 Errors: :class:`DemoSeedError` is the root; :class:`DatabaseNotEmptyError` means the database
 already has partners (seeding never appends to a real channel).
 """
@@ -22,7 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 import store.models  # noqa: F401  (registers every table)
 from demo.data import DEFAULT_SEED, ORDER_TABLES, DemoChannel, generate
 from demo.orders import OrderBatch
+from demo.partner_contacts import seal_into
+from demo.scales import Scale
 from demo.values import Row
+from security.field_crypto import FieldCrypto
 from store.base import Base
 
 Progress = Callable[[int, int], None]
@@ -114,23 +121,47 @@ async def _advance_sequences(connection: AsyncConnection, tables: Sequence[Table
         await connection.execute(select(func.setval(sequence, highest)))
 
 
+async def _sealed_reference(
+    connection: AsyncConnection, channel: DemoChannel, crypto: FieldCrypto | None
+) -> list[tuple[str, list[Row]]]:
+    """The reference rows, with partners' sensitive fields sealed and their keys first."""
+    if crypto is None:
+        return channel.reference
+    data_keys = Base.metadata.tables["data_keys"]
+    first_key_id = int(await connection.scalar(select(func.max(data_keys.c.id))) or 0) + 1
+    sealed: list[tuple[str, list[Row]]] = []
+    for table_name, rows in channel.reference:
+        if table_name == "partners":
+            rows = [dict(row) for row in rows]
+            sealed.append(("data_keys", seal_into(crypto, rows, channel.contacts, first_key_id)))
+        sealed.append((table_name, rows))
+    return sealed
+
+
 async def load(
-    target: Target, channel: DemoChannel, progress: Progress | None = None
+    target: Target,
+    channel: DemoChannel,
+    progress: Progress | None = None,
+    crypto: FieldCrypto | None = None,
 ) -> SeedReport:
     """Insert a generated ``channel``; refuses a database that already has partners."""
     started = time.perf_counter()
+    if crypto is not None:
+        await crypto.prepare()  # the blind-index key, in its own transaction, before ours
     async with _transaction(target) as connection:
         if await _has_partners(connection):
             raise DatabaseNotEmptyError(
                 "the database already has partners; demo data only goes into an empty database"
             )
-        writer = _Writer(connection, channel.planned_rows, progress)
+        reference = await _sealed_reference(connection, channel, crypto)
+        extra = sum(len(rows) for name, rows in reference if name == "data_keys")
+        writer = _Writer(connection, channel.planned_rows + extra, progress)
         if progress:
             progress(0, writer.total)
-        for table_name, rows in channel.reference:
+        for table_name, rows in reference:
             await writer.insert(table_name, rows)
         await _insert_orders(writer, channel.order_batches())
-        names = [name for name, _ in channel.reference] + list(ORDER_TABLES)
+        names = [name for name, _ in reference] + list(ORDER_TABLES)
         await _advance_sequences(connection, [Base.metadata.tables[n] for n in names])
     if progress:
         progress(writer.done, writer.done)
@@ -141,17 +172,19 @@ async def load(
 async def seed(
     target: Target,
     *,
-    scale: str,
+    scale: Scale | str,
     progress: Progress | None = None,
     now: datetime | None = None,
     random_seed: int = DEFAULT_SEED,
+    crypto: FieldCrypto | None = None,
 ) -> SeedReport:
     """Generate the demo channel of ``scale`` (orders over the 24 months before ``now``) and
     load it into the empty database behind ``target`` (an engine or a sessionmaker).
 
     The same ``scale``, ``now`` and ``random_seed`` always give the same data. Raises
     :class:`DatabaseNotEmptyError` when partners exist and ``ValueError`` for an unknown
-    scale or a naive ``now``. ``progress`` is called after every chunk.
+    scale or a naive ``now``. ``progress`` is called after every chunk. With ``crypto``,
+    partners' sensitive fields are sealed (see the module docstring).
     """
     if not await is_empty(target):  # fail fast, before spending seconds generating
         raise DatabaseNotEmptyError(
@@ -159,6 +192,6 @@ async def seed(
         )
     started = time.perf_counter()
     channel = generate(scale, now, random_seed)
-    report = await load(target, channel, progress)
+    report = await load(target, channel, progress, crypto)
     elapsed = time.perf_counter() - started
     return SeedReport(report.scale, report.now, report.counts, elapsed)

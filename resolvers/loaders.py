@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
+from security.keys import KeyState
 from store.models import (
     CooperationEvent,
     Location,
@@ -28,6 +29,7 @@ from store.models import (
 )
 from store.pagination import Page, Window
 from store.repositories.base import ScopedRepository
+from store.repositories.data_keys import key_states
 from store.repositories.orders import OrderFilter, OrderRepository
 from store.repositories.partners import (
     CooperationEventRepository,
@@ -134,6 +136,17 @@ class Loaders:
     @cached_property
     def order_history(self) -> DataLoader[int, list[OrderStatusChange]]:
         return self._loader(OrderRepository, lambda r, ids: r.history_of(ids), list)
+
+    @cached_property
+    def data_key_state(self) -> DataLoader[int, KeyState | None]:
+        """States of data keys by id (for ``EncryptedField.state``; no key material)."""
+
+        async def load(keys: Sequence[int]) -> list[KeyState | None]:
+            async with self.sessions() as session:
+                found = await key_states(session, keys)
+            return [found.get(k) for k in keys]
+
+        return DataLoader(load_fn=load)
 
     # -- nested connections ---------------------------------------------------------------
     @cached_property

@@ -1,27 +1,58 @@
-"""The assembled GraphQL schema: types, inputs, errors, context, limits."""
+"""The assembled GraphQL schema: types, inputs, errors, context, limits.
+
+``build_schema(settings)`` builds the graph with the limits of those settings
+(``schema.limits``); ``create_app`` builds one per app. ``schema`` is the graph with the
+default limits, for tools that only need its shape (printing the SDL, tests).
+"""
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.extensions import MaskErrors
+from functools import lru_cache
 
-from schema.errors import should_mask_error
+import strawberry
+from strawberry.tools import merge_types
+
+from schema.execution import ValueObjectsExecutionContext
+from schema.limits import GraphQLLimits, allow_list_from, build_extensions
 from schema.mutations import Mutation
 from schema.query import Query
+from schema.security import SecurityQuery
 from schema.types.order import Order
 from schema.types.partner import Partner, PartnerDocument
 from schema.types.product import Product
 from schema.types.region import Region, Tier
 from schema.types.stock import Location, StockLevel
+from settings import Settings
+
+# The root query: the channel (schema.query) and the security auditor's fields (schema.security).
+RootQuery = merge_types("Query", (Query, SecurityQuery))
 
 
-def build_schema() -> strawberry.Schema:
+def _schema(limits: GraphQLLimits, allow_list: dict[str, str] | None) -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query,
+        query=RootQuery,
         mutation=Mutation,
         types=[Region, Tier, Partner, PartnerDocument, Product, Location, StockLevel, Order],
-        extensions=[lambda: MaskErrors(should_mask_error=should_mask_error)],
+        extensions=build_extensions(limits, allow_list),
+        execution_context_class=ValueObjectsExecutionContext,
     )
+
+
+@lru_cache(maxsize=16)
+def _shared_schema(limits: GraphQLLimits) -> strawberry.Schema:
+    """Schemas without an allow-list are stateless, so apps with equal limits share one."""
+    return _schema(limits, None)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The graph with the limits (and persisted-query allow-list) of ``settings``.
+
+    ``None`` means the defaults of ``Settings``, ignoring the environment.
+    """
+    settings = settings or Settings.model_construct()
+    limits = GraphQLLimits.from_settings(settings)
+    allow_list = allow_list_from(settings)
+    return _shared_schema(limits) if allow_list is None else _schema(limits, allow_list)
 
 
 schema = build_schema()

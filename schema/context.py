@@ -27,9 +27,16 @@ class Context:
     hub: Any = None
     request: Any = None
     response: Any = None
+    connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
+        self.loaders = Loaders(self.sessions, self.scope)
+
+    def set_viewer(self, viewer: Viewer | None) -> None:
+        """Become ``viewer``'s context (a WebSocket authenticates after its context exists)."""
+        self.viewer = viewer
+        self.scope = Scope.for_viewer(viewer)
         self.loaders = Loaders(self.sessions, self.scope)
 
 

@@ -17,6 +17,10 @@ What this adds to ``strawberry.asgi.GraphQL``:
 - **A body size limit.** ``Content-Length`` above the limit is refused with ``413`` before the
   body is read, and a streamed body is counted as it arrives and refused as soon as it
   passes the limit, so a large body is never held in memory.
+- **Persisted queries.** A request may omit ``query`` when its ``extensions`` name a
+  ``persistedQuery``; ``schema.persisted`` then looks the text up by hash (or refuses).
+- **Authentication.** ``authenticate(request)`` runs after those checks and before execution;
+  a subclass raises ``HTTPError(401)`` there for credentials that do not verify.
 
 Every error this layer produces is a GraphQL-shaped JSON body:
 ``{"errors": [{"message": ..., "extensions": {"code": ...}}]}``.
@@ -62,6 +66,7 @@ MEDIA_TYPE_SCOPE_KEY = "channelhub.graphql.media_type"
 
 ERROR_CODES = {
     400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
     405: "METHOD_NOT_ALLOWED",
     406: "NOT_ACCEPTABLE",
     413: "PAYLOAD_TOO_LARGE",
@@ -255,9 +260,13 @@ def request_from_query_string(query_params: Mapping[str, Any]) -> GraphQLRequest
 
 def _request_data(params: Mapping[str, object]) -> GraphQLRequestData:
     query = params.get("query")
+    extensions = params.get("extensions")
+    persisted = isinstance(extensions, dict) and "persistedQuery" in extensions
     if query is None or query == "":
-        raise HTTPError(400, "The request has no `query`.")
-    if not isinstance(query, str):
+        if not persisted:
+            raise HTTPError(400, "The request has no `query`.")
+        query = None  # the persisted-query extension (schema.persisted) looks it up by hash
+    elif not isinstance(query, str):
         raise HTTPError(400, "The `query` parameter must be a string.")
     operation_name = params.get("operationName")
     if not isinstance(operation_name, str | None):
@@ -265,7 +274,6 @@ def _request_data(params: Mapping[str, object]) -> GraphQLRequestData:
     variables = params.get("variables")
     if not isinstance(variables, dict | None):
         raise HTTPError(400, "The `variables` parameter must be an object or null.")
-    extensions = params.get("extensions")
     if not isinstance(extensions, dict | None):
         raise HTTPError(400, "The `extensions` parameter must be an object or null.")
     return GraphQLRequestData(
@@ -330,11 +338,15 @@ class GraphQLHTTPView(GraphQL[Context, None]):
             if request.method == "POST":
                 check_post_headers(request.headers, self.max_body_bytes)
             request.scope[MEDIA_TYPE_SCOPE_KEY] = media_type
+            await self.authenticate(request)
             return await self.run(request)
         except HTTPError as error:
             return error.to_response(media_type or JSON)
         except HTTPException as error:  # raised by Strawberry itself
             return HTTPError(error.status_code, error.reason).to_response(media_type or JSON)
+
+    async def authenticate(self, request: Request) -> None:
+        """Hook run before executing: raise ``HTTPError(401)`` to refuse bad credentials."""
 
     def wants_graphiql(self, request: Request) -> bool:
         """A browser navigating to the endpoint: GET, no ``query``, ``text/html`` preferred."""

@@ -9,6 +9,9 @@ import strawberry
 from schema.enums import OrderStatus, PartnerStatus, PartnerType, ProductLifecycle
 from schema.errors import ClientError
 from schema.node import decode_typed_id
+from security.fields import EncryptedColumn
+from security.viewer import Viewer
+from store.encrypted import CONTACT_EMAIL, TAX_ID
 from store.repositories.orders import OrderFilter as StoreOrderFilter
 from store.repositories.partners import PartnerFilter as StorePartnerFilter
 from store.repositories.products import ProductFilter as StoreProductFilter
@@ -34,6 +37,25 @@ class PartnerFilter:
     )
     parent: strawberry.ID | None = None
     text: str | None = strawberry.field(default=None, description="Part of the code or name.")
+    tax_id: str | None = strawberry.field(
+        default=None,
+        description="Exact tax id (ignoring case and spacing); needs reveal:financial.",
+    )
+    contact_email: str | None = strawberry.field(
+        default=None, description="Exact contact e-mail (ignoring case); needs reveal:contact."
+    )
+
+    def encrypted_lookups(self, viewer: Viewer | None) -> dict[EncryptedColumn, str]:
+        """The equality conditions on encrypted fields; only for viewers who may reveal them
+        (a lookup confirms a value, so it needs the same permission as a reveal)."""
+        wanted = {TAX_ID: self.tax_id, CONTACT_EMAIL: self.contact_email}
+        lookups = {column: value for column, value in wanted.items() if value is not None}
+        for column in lookups:
+            if viewer is None or not viewer.can(column.permission):
+                raise ClientError(
+                    f"filtering by `{column.graph_name}` needs the {column.permission} permission"
+                )
+        return lookups
 
     def to_store(self) -> StorePartnerFilter:
         return StorePartnerFilter(

@@ -1,4 +1,8 @@
-"""The root ``Query``: connections over the channel, lookups by id, and ``node``/``nodes``."""
+"""The root ``Query``: connections over the channel, lookups by id, and ``node``/``nodes``.
+
+Every root field needs a viewer that may read the channel (``schema.permissions``); what it
+then sees is its scope, applied by the repositories.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,13 @@ import strawberry
 
 from resolvers.connections import read_page, window
 from resolvers.loaders import node_loader
+from resolvers.lookup import narrow_to_matches
 from schema.context import Info
 from schema.enums import OrderOrderBy, PartnerOrderBy, ProductOrderBy, RegionOrderBy, StockOrderBy
 from schema.errors import InvalidIdError
 from schema.inputs import OrderFilter, PartnerFilter, ProductFilter, RegionFilter, StockFilter
 from schema.node import Node, decode_id, decode_typed_id
+from schema.permissions import CHANNEL_READERS
 from schema.types.order import Order, OrderConnection
 from schema.types.partner import Partner, PartnerConnection
 from schema.types.product import Product, ProductConnection
@@ -36,35 +42,43 @@ async def _node(info: Info, global_id: str) -> Any:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Any object by its global id; null if unknown or not visible.")
+    @strawberry.field(
+        description="Any object by its global id; null if unknown or not visible.",
+        permission_classes=CHANNEL_READERS,
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await _node(info, id)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Objects by global ids, in order; null for unknown ones.")
+    @strawberry.field(
+        description="Objects by global ids, in order; null for unknown ones.",
+        permission_classes=CHANNEL_READERS,
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         return list(await asyncio.gather(*(_node(info, i) for i in ids)))
 
-    @strawberry.field
+    @strawberry.field(permission_classes=CHANNEL_READERS)
     async def partner(self, info: Info, id: strawberry.ID) -> Partner | None:
         return await info.context.loaders.partner.load(decode_typed_id(id, "Partner"))  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=CHANNEL_READERS)
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         return await info.context.loaders.order.load(decode_typed_id(id, "Order"))  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=CHANNEL_READERS)
     async def product(self, info: Info, sku: str) -> Product | None:
         ctx = info.context
         async with ctx.sessions() as session:
             found = await ProductRepository(session, ctx.scope).by_skus([sku])
         return found.get(sku)  # type: ignore[return-value]
 
-    @strawberry.field(description="Every tier, lowest rank first.")
+    @strawberry.field(
+        description="Every tier, lowest rank first.", permission_classes=CHANNEL_READERS
+    )
     async def tiers(self, info: Info) -> list[Tier]:
         async with info.context.sessions() as session:
             return await TierRepository(session, info.context.scope).all()  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=CHANNEL_READERS)
     async def partners(
         self,
         info: Info,
@@ -78,12 +92,17 @@ class Query:
         ctx = info.context
         win = window(ctx.settings, first, after, last, before)
         store_filter = filter.to_store() if filter else None
+        if filter is not None and store_filter is not None:  # taxId/contactEmail: exact matches
+            lookups = filter.encrypted_lookups(ctx.viewer)
+            store_filter = await narrow_to_matches(
+                ctx.sessions, ctx.scope, ctx.hub.fields, store_filter, lookups
+            )
         page, count = await read_page(
             ctx.sessions, ctx.scope, PartnerRepository, store_filter, order_by.value, win
         )
         return PartnerConnection(**_parts(page), count=count)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=CHANNEL_READERS)
     async def orders(
         self,
         info: Info,
@@ -102,7 +121,7 @@ class Query:
         )
         return OrderConnection(**_parts(page), count=count)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=CHANNEL_READERS)
     async def products(
         self,
         info: Info,
@@ -121,7 +140,7 @@ class Query:
         )
         return ProductConnection(**_parts(page), count=count)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=CHANNEL_READERS)
     async def stock_levels(
         self,
         info: Info,
@@ -140,7 +159,7 @@ class Query:
         )
         return StockLevelConnection(**_parts(page), count=count)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=CHANNEL_READERS)
     async def regions(
         self,
         info: Info,

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_BITS",
     "INFO_PREFIX",
     "BlindIndex",
+    "alnum_casefold",
     "derive_index_key",
     "digits_only",
     "strip_casefold",
@@ -36,6 +37,7 @@ DEFAULT_BITS = 32
 INFO_PREFIX = b"channelhub blind index"
 MIN_ROOT_KEY_BYTES = 32
 _NON_DIGITS = re.compile(r"\D", re.ASCII)
+_NON_ALNUM = re.compile(r"[\W_]")
 
 Normalizer = Callable[[str], str]
 
@@ -48,6 +50,11 @@ def strip_casefold(value: str) -> str:
 def digits_only(value: str) -> str:
     """For phone numbers, tax ids and account numbers: keep ASCII digits only."""
     return _NON_DIGITS.sub("", value)
+
+
+def alnum_casefold(value: str) -> str:
+    """For tax ids and codes with letters: keep letters and digits, ignore case and spacing."""
+    return _NON_ALNUM.sub("", value).casefold()
 
 
 def derive_index_key(root_key: bytes, table: str, column: str) -> bytes:

@@ -4,6 +4,12 @@ A viewer is established by authentication (a bearer JWT or an API key) and never
 during a request. Roles map to permissions here, in one table; the store turns a viewer into
 SQL scope predicates (``store.scope.Scope.for_viewer``) and resolvers check permissions with
 ``Viewer.can``. A request without credentials has no viewer and sees no channel data.
+
+Writes: ``catalog:write`` (products, tiers, regions) is the brand admin's; ``channel:write``
+(partners, locations) is the brand admin's and a region manager's within its regions;
+``stock:write`` lets dealers too set stock at the locations of partners in their scope;
+``orders:place`` places orders and submits or cancels them; ``orders:manage`` moves orders
+through approval, shipping and delivery.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ class Permission(StrEnum):
     CHANNEL_READ = "channel:read"
     CHANNEL_WRITE = "channel:write"
     CATALOG_WRITE = "catalog:write"
+    STOCK_WRITE = "stock:write"
     ORDERS_PLACE = "orders:place"
     ORDERS_MANAGE = "orders:manage"
     REVEAL_CONTACT = "reveal:contact"
@@ -43,17 +50,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.CHANNEL_READ,
             _P.CHANNEL_WRITE,
             _P.CATALOG_WRITE,
+            _P.STOCK_WRITE,
             _P.ORDERS_PLACE,
             _P.ORDERS_MANAGE,
             _P.REVEAL_CONTACT,
             _P.REVEAL_FINANCIAL,
             _P.API_KEYS_MANAGE,
+            _P.AUDIT_READ,
         }
     ),
     Role.REGION_MANAGER: frozenset(
-        {_P.CHANNEL_READ, _P.CHANNEL_WRITE, _P.ORDERS_PLACE, _P.ORDERS_MANAGE, _P.REVEAL_CONTACT}
+        {
+            _P.CHANNEL_READ,
+            _P.CHANNEL_WRITE,
+            _P.STOCK_WRITE,
+            _P.ORDERS_PLACE,
+            _P.ORDERS_MANAGE,
+            _P.REVEAL_CONTACT,
+        }
     ),
-    Role.DEALER: frozenset({_P.CHANNEL_READ, _P.ORDERS_PLACE, _P.REVEAL_CONTACT}),
+    Role.DEALER: frozenset({_P.CHANNEL_READ, _P.STOCK_WRITE, _P.ORDERS_PLACE, _P.REVEAL_CONTACT}),
     Role.ERP_ADMIN: frozenset({_P.CONNECTORS_MANAGE, _P.JOBS_MANAGE}),
     Role.SECURITY_AUDITOR: frozenset({_P.CHANNEL_READ, _P.AUDIT_READ}),
     Role.SERVICE: frozenset(),

@@ -1,5 +1,9 @@
 """Shared fixtures: the async backend, a migrated database per test on SQLite (always) and on
-PostgreSQL (when ``CHANNELHUB_TEST_DATABASE_URL`` is set), and an in-process app client."""
+PostgreSQL (when ``CHANNELHUB_TEST_DATABASE_URL`` is set), and an in-process app client.
+
+``client`` and ``gql`` authenticate as a brand admin (subject ``ADMIN_SUBJECT``) with an HS256
+token signed by the test secret; ``gql_as(role, partner=..., regions=...)`` is a client for
+any other viewer, and ``gql_as(None)`` an anonymous one."""
 
 from __future__ import annotations
 
@@ -11,16 +15,21 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import create_app
+from security.tokens import issue_token
+from security.viewer import Role
 from settings import Settings
 from store.base import Base
 from store.engine import create_engine
 from store.migrate import upgrade
 
 PG_URL_ENV = "CHANNELHUB_TEST_DATABASE_URL"
+TEST_JWT_SECRET = SecretStr("channelhub-test-secret-" + "0123456789" * 4)
+ADMIN_SUBJECT = "test-admin"
 
 
 @pytest.fixture
@@ -114,7 +123,38 @@ def database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -
 async def settings(database_url: str, tmp_path: Path, anyio_backend: str) -> Settings:
     if database_url:
         await _truncate_postgres(database_url)
-    return Settings(data_dir=tmp_path, database_url=database_url, auto_migrate=False)
+    return Settings(
+        data_dir=tmp_path, database_url=database_url, auto_migrate=False, jwt_secret=TEST_JWT_SECRET
+    )
+
+
+def _pk(row: Any) -> int:
+    return row if isinstance(row, int) else int(row.id)
+
+
+def token_for(
+    settings: Settings,
+    role: Role | str,
+    *,
+    partner: Any = None,
+    regions: Any = (),
+    subject: str | None = None,
+    ttl_seconds: int | None = None,
+) -> str:
+    """A bearer token for a viewer; ``partner``/``regions`` take rows or primary keys."""
+    role = Role(role)
+    return issue_token(
+        settings,
+        subject=subject or (ADMIN_SUBJECT if role is Role.BRAND_ADMIN else f"test-{role}"),
+        role=role,
+        partner_id=None if partner is None else _pk(partner),
+        region_ids=tuple(_pk(r) for r in regions),
+        ttl_seconds=ttl_seconds,
+    )
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -130,21 +170,44 @@ def sessions(app: Any) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: Any, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client that authenticates as a brand admin."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+    headers = bearer(token_for(settings, Role.BRAND_ADMIN))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://hub.test", headers=headers
+    ) as c:
         yield c
 
 
 class GraphQLClient:
-    """Posts GraphQL operations to the in-process app and returns the decoded response."""
+    """Posts GraphQL operations to the in-process app and returns the decoded response.
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    ``headers`` replace the client's own for each request (``{}`` with no ``Authorization``
+    entry sends the client's default credential; pass ``anonymous=True`` to send none).
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        headers: dict[str, str] | None = None,
+        *,
+        anonymous: bool = False,
+    ) -> None:
         self.client = client
+        self.headers = headers or {}
+        self.anonymous = anonymous
+
+    async def post(self, query: str, **variables: Any) -> httpx.Response:
+        request = self.client.build_request(
+            "POST", "/graphql", json={"query": query, "variables": variables}, headers=self.headers
+        )
+        if self.anonymous:
+            request.headers.pop("Authorization", None)
+        return await self.client.send(request)
 
     async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables})
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = (await self.post(query, **variables)).json()
         return body
 
     async def data(self, query: str, **variables: Any) -> dict[str, Any]:
@@ -157,7 +220,28 @@ class GraphQLClient:
 
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    """GraphQL as a brand admin."""
     return GraphQLClient(client)
+
+
+@pytest.fixture
+def gql_as(client: httpx.AsyncClient, settings: Settings) -> Any:
+    """``gql_as(role, partner=..., regions=..., subject=...)``: GraphQL as that viewer;
+    ``gql_as(None)``: anonymous; ``gql_as(headers={...})``: with exactly these headers."""
+
+    def make(
+        role: Role | str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        **claims: Any,
+    ) -> GraphQLClient:
+        if headers is not None:
+            return GraphQLClient(client, headers, anonymous="Authorization" not in headers)
+        if role is None:
+            return GraphQLClient(client, anonymous=True)
+        return GraphQLClient(client, bearer(token_for(settings, role, **claims)))
+
+    return make
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,8 @@ from sqlalchemy import func, inspect, select, text
 import cli
 import store.models  # noqa: F401  (registers every table)
 from demo.banner import EXAMPLE_QUERY
+from security.tokens import issue_token
+from security.viewer import Role
 from settings import Settings
 from store.base import Base
 from store.engine import create_engine
@@ -137,7 +139,9 @@ def test_demo_migrates_and_seeds_an_empty_database(served, tmp_path, monkeypatch
 
     seeded_scales: list[str] = []
 
-    async def fake_seed(engine: Any, *, scale: str, progress: Any = None) -> demo.SeedReport:
+    async def fake_seed(
+        engine: Any, *, scale: str, progress: Any = None, crypto: Any = None
+    ) -> demo.SeedReport:
         seeded_scales.append(scale)
         progress(1, 1)
         return demo.SeedReport(scale, datetime.now(UTC), {"partners": 200}, 0.5)
@@ -164,11 +168,17 @@ def test_serve_binds_where_settings_say(served, tmp_path, monkeypatch):
 async def test_the_example_query_the_demo_prints_answers(seeded):
     from app import create_app
 
-    app = create_app(Settings(data_dir=seeded.folder, database_url="", auto_migrate=False))
+    settings = Settings(data_dir=seeded.folder, database_url="", auto_migrate=False)
+    app = create_app(settings)
+    token = issue_token(settings, subject="demo", role=Role.BRAND_ADMIN)
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-            response = await client.post("/graphql", json={"query": EXAMPLE_QUERY})
+            response = await client.post(
+                "/graphql",
+                json={"query": EXAMPLE_QUERY},
+                headers={"Authorization": f"Bearer {token}"},
+            )
     finally:
         await app.state.hub.engine.dispose()
     body = response.json()

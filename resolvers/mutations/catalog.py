@@ -1,5 +1,8 @@
 """Create and update products, tiers and locations.
 
+Products and tiers are catalogue data (``catalog:write``); locations belong to the channel
+(``channel:write``, and a partner site only for a partner in the caller's scope).
+
 A location's kind and owner agree: a ``PARTNER_SITE`` belongs to a partner, a
 ``BRAND_WAREHOUSE`` to nobody.
 """
@@ -12,15 +15,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.enums import LocationKind
-from resolvers.mutations.common import Ref, RefRule
+from resolvers.mutations.common import Caller, Ref, RefRule
 from resolvers.mutations.entities import EntitySpec, create_entity, update_entity
 from resolvers.mutations.errors import InvalidInput
+from security.viewer import Permission
 from store.models import Location, Product, Tier
 from store.repositories.partners import PartnerRepository
 from store.repositories.products import ProductRepository
 from store.repositories.regions import RegionRepository, TierRepository
 from store.repositories.stock import LocationRepository
-from store.scope import Scope
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -39,6 +42,7 @@ async def _check_location(
 PRODUCT = EntitySpec(
     model=Product,
     target=RefRule(ProductRepository, "product"),
+    permission=Permission.CATALOG_WRITE,
     required=("sku", "name", "category", "unit"),
     amounts=("list_price",),
     unique=("sku", "barcode"),
@@ -46,6 +50,7 @@ PRODUCT = EntitySpec(
 TIER = EntitySpec(
     model=Tier,
     target=RefRule(TierRepository, "tier"),
+    permission=Permission.CATALOG_WRITE,
     required=("name",),
     amounts=("allocation_weight",),
     unique=("name",),
@@ -53,6 +58,7 @@ TIER = EntitySpec(
 LOCATION = EntitySpec(
     model=Location,
     target=RefRule(LocationRepository, "location"),
+    permission=Permission.CHANNEL_WRITE,
     required=("code", "name"),
     refs={
         "partner_id": RefRule(PartnerRepository, "partner"),
@@ -63,31 +69,33 @@ LOCATION = EntitySpec(
 )
 
 
-async def create_product(sessions: Sessions, scope: Scope, values: Mapping[str, Any]) -> Product:
-    return await create_entity(sessions, scope, PRODUCT, values)
+async def create_product(sessions: Sessions, caller: Caller, values: Mapping[str, Any]) -> Product:
+    return await create_entity(sessions, caller, PRODUCT, values)
 
 
 async def update_product(
-    sessions: Sessions, scope: Scope, ref: Ref, values: Mapping[str, Any]
+    sessions: Sessions, caller: Caller, ref: Ref, values: Mapping[str, Any]
 ) -> Product:
-    return await update_entity(sessions, scope, PRODUCT, ref, values)
+    return await update_entity(sessions, caller, PRODUCT, ref, values)
 
 
-async def create_tier(sessions: Sessions, scope: Scope, values: Mapping[str, Any]) -> Tier:
-    return await create_entity(sessions, scope, TIER, values)
+async def create_tier(sessions: Sessions, caller: Caller, values: Mapping[str, Any]) -> Tier:
+    return await create_entity(sessions, caller, TIER, values)
 
 
 async def update_tier(
-    sessions: Sessions, scope: Scope, ref: Ref, values: Mapping[str, Any]
+    sessions: Sessions, caller: Caller, ref: Ref, values: Mapping[str, Any]
 ) -> Tier:
-    return await update_entity(sessions, scope, TIER, ref, values)
+    return await update_entity(sessions, caller, TIER, ref, values)
 
 
-async def create_location(sessions: Sessions, scope: Scope, values: Mapping[str, Any]) -> Location:
-    return await create_entity(sessions, scope, LOCATION, values)
+async def create_location(
+    sessions: Sessions, caller: Caller, values: Mapping[str, Any]
+) -> Location:
+    return await create_entity(sessions, caller, LOCATION, values)
 
 
 async def update_location(
-    sessions: Sessions, scope: Scope, ref: Ref, values: Mapping[str, Any]
+    sessions: Sessions, caller: Caller, ref: Ref, values: Mapping[str, Any]
 ) -> Location:
-    return await update_entity(sessions, scope, LOCATION, ref, values)
+    return await update_entity(sessions, caller, LOCATION, ref, values)

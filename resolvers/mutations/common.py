@@ -1,5 +1,10 @@
-"""Building blocks of the mutation services: the acting user, references to rows, checks of
-text, amounts and uniqueness, and the unit of work that maps unique violations to ``Duplicate``.
+"""Building blocks of the mutation services: the caller and its permissions, references to
+rows, checks of text, amounts and uniqueness, and the unit of work that maps unique
+violations to ``Duplicate``.
+
+Every service takes a ``Caller`` and calls ``caller.require(permission)`` before it reads or
+writes anything; rows are then loaded through the caller's scope, so a row outside it is
+``NotFound`` (``OutOfScope`` underneath, which the schema layer audits).
 
 Problems are reported under GraphQL field names (``credit_limit`` → ``creditLimit``,
 ``region_id`` → ``region``) because they go straight back to the client.
@@ -17,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.orders import amount_problem
-from resolvers.mutations.errors import Duplicate, InvalidInput, NotFound
+from resolvers.mutations.errors import Duplicate, Forbidden, InvalidInput, NotFound, OutOfScope
+from security.viewer import Permission, Viewer
 from store.base import Base
 from store.repositories.base import ScopedRepository
 from store.repositories.common_writes import RowWrites, column_length, unique_violation
@@ -29,17 +35,33 @@ Problems = list[tuple[str, str]]
 
 
 def actor_of(context: object) -> str:
-    """Who is changing things, as recorded in history rows.
-
-    The one place to change when identity arrives: today a context may carry a ``viewer``
-    with a ``subject`` or ``name``; without one the change is recorded as ``anonymous``.
-    """
+    """Who is changing things, as recorded in history rows: the viewer's subject."""
     viewer = getattr(context, "viewer", None)
-    for attribute in ("subject", "name"):
-        value = getattr(viewer, attribute, None)
-        if isinstance(value, str) and value:
-            return value
-    return ANONYMOUS
+    return viewer.subject if isinstance(viewer, Viewer) and viewer.subject else ANONYMOUS
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who runs a mutation: the viewer (None when anonymous), its scope, its name in history."""
+
+    viewer: Viewer | None
+    scope: Scope
+
+    @classmethod
+    def of(cls, context: Any) -> Caller:
+        """The caller of a request ``Context`` (its ``viewer`` and ``scope``)."""
+        return cls(context.viewer, context.scope)
+
+    @property
+    def subject(self) -> str:
+        return self.viewer.subject if self.viewer is not None else ANONYMOUS
+
+    def require(self, permission: Permission, doing: str) -> None:
+        """``Forbidden`` unless the caller holds ``permission``; ``doing`` names the action."""
+        if self.viewer is None:
+            raise Forbidden(f"authentication required to {doing}")
+        if not self.viewer.can(permission):
+            raise Forbidden(f"you may not {doing} (needs {permission})", permission)
 
 
 def field_name(attribute: str) -> str:
@@ -82,14 +104,43 @@ class RefRule:
     what: str
 
 
+async def not_found(
+    session: AsyncSession,
+    scope: Scope,
+    repository: type[ScopedRepository[Any, Any]],
+    ref: Ref,
+    field: str,
+    what: str,
+) -> NotFound:
+    """The failure for a row the caller could not see: ``OutOfScope`` when it exists.
+
+    The existence check is the one read that ignores the scope: it only decides whether the
+    refusal is audited, and the client gets the same ``NotFound`` either way.
+    """
+    if not scope.all_partners and await repository(session, Scope.everything()).by_ids([ref.pk]):
+        return OutOfScope(field, ref.given, what, repository.model.__tablename__, ref.pk)
+    return NotFound(field, ref.given, what)
+
+
 async def load(session: AsyncSession, scope: Scope, rule: RefRule, ref: Ref, field: str) -> Any:
     """The referenced row, or ``NotFound`` if it does not exist or the viewer may not see it."""
     if ref.problem is not None:
         raise InvalidInput.one(field, ref.problem)
     found = await rule.repository(session, scope).by_ids([ref.pk])
     if ref.pk not in found:
-        raise NotFound(field, ref.given, rule.what)
+        raise await not_found(session, scope, rule.repository, ref, field, rule.what)
     return found[ref.pk]
+
+
+async def require_visible(
+    session: AsyncSession, scope: Scope, rule: RefRule, row_id: int, doing: str
+) -> None:
+    """``Forbidden`` when a row just written is outside the caller's scope: nobody may create
+    or move a partner (or a location) out of their own reach."""
+    if scope.all_partners:
+        return
+    if row_id not in await rule.repository(session, scope).by_ids([row_id]):
+        raise Forbidden(f"you may not {doing} outside your scope")
 
 
 async def resolve_refs(

@@ -5,11 +5,16 @@ Exception tree::
     MutationFailure             a mutation the rules or the data refuse; shown to the client
     ├── InvalidInput            field-level problems: (field path, message) pairs
     ├── NotFound                a referenced row that does not exist or is not visible
+    │   └── OutOfScope          … because it is outside the caller's scope (audited; the
+    │                           client sees exactly what a missing row shows)
     ├── Duplicate               a value that must be unique is taken
     ├── PartnerNotActive        the partner may not order in its status
     ├── ProductNotOrderable     the product may not be ordered in its lifecycle
     ├── TransitionRefused       an order status change outside the transition table
-    └── Conflict                a concurrent change won; retry with fresh data
+    ├── Conflict                a concurrent change won; retry with fresh data
+    └── Forbidden               the caller may not do this at all (audited)
+
+``security_relevant`` failures are written to the audit trail as ``authz.denied``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from domain.enums import OrderStatus, PartnerStatus, ProductLifecycle
 
 class MutationFailure(Exception):
     """A refused mutation; ``str(self)`` is the message shown to the client."""
+
+    security_relevant = False
 
     @property
     def message(self) -> str:
@@ -42,6 +49,17 @@ class NotFound(MutationFailure):
         self.field = field
         self.key = key
         super().__init__(f"no {what} {key!r}")
+
+
+class OutOfScope(NotFound):
+    """The row exists but the caller may not see it; shown as ``NotFound``, but audited."""
+
+    security_relevant = True
+
+    def __init__(self, field: str, key: str, what: str, table: str, pk: int) -> None:
+        super().__init__(field, key, what)
+        self.table = table
+        self.pk = pk
 
 
 class Duplicate(MutationFailure):
@@ -80,3 +98,13 @@ class TransitionRefused(MutationFailure):
 
 class Conflict(MutationFailure):
     pass
+
+
+class Forbidden(MutationFailure):
+    """The caller lacks ``permission`` (None: it is not authenticated, or out of scope)."""
+
+    security_relevant = True
+
+    def __init__(self, message: str, permission: str | None = None) -> None:
+        self.permission = permission
+        super().__init__(message)

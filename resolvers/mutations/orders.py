@@ -5,6 +5,10 @@ be orderable, and lines and totals are computed exactly (``domain.orders``); any
 writes nothing. Order numbers are random per day and a collision is retried with a fresh one.
 ``change_order_status`` changes the status by compare-and-set, so of two concurrent changes
 of one order exactly one wins and the other gets ``Conflict``.
+
+Placing needs ``orders:place`` and a partner in the caller's scope (another partner is
+``NotFound``, exactly like a missing one). Submitting or cancelling needs ``orders:place``
+or ``orders:manage``; approving, shipping, delivering and closing need ``orders:manage``.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ from domain.orders import (
     product_orderable,
 )
 from resolvers.mutations.common import (
+    Caller,
     Problems,
     Ref,
     RefRule,
     field_name,
     load,
+    not_found,
     ref_problems,
     refuse,
 )
@@ -48,15 +54,20 @@ from resolvers.mutations.errors import (
     ProductNotOrderable,
     TransitionRefused,
 )
+from security.viewer import Permission
 from store.base import utcnow
 from store.models import Order, Product
 from store.repositories.common_writes import unique_violation
 from store.repositories.order_writes import NewLine, NewOrder, OrderWrites
+from store.repositories.orders import OrderRepository
 from store.repositories.partners import PartnerRepository
 from store.repositories.products import ProductRepository
 from store.scope import Scope
 
 Sessions = async_sessionmaker[AsyncSession]
+
+PLACER_STATUSES = frozenset({OrderStatus.SUBMITTED, OrderStatus.CANCELLED})
+"""Where ``orders:place`` alone may move an order (its own: submit a draft, or cancel)."""
 
 SUFFIX_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 SUFFIX_LENGTH = 6
@@ -173,36 +184,38 @@ async def _place(
     return await OrderWrites(session, scope).insert(new, changed_by, now)
 
 
-async def place_order(
-    sessions: Sessions, scope: Scope, request: OrderRequest, changed_by: str
-) -> Order:
+async def place_order(sessions: Sessions, caller: Caller, request: OrderRequest) -> Order:
+    caller.require(Permission.ORDERS_PLACE, "place orders")
     _check_request(request)
     for attempt in range(1, NUMBER_ATTEMPTS + 1):
         now = utcnow()
         number = order_number(now.date(), number_suffix())
         try:
             async with sessions.begin() as session:
-                return await _place(session, scope, request, number, changed_by, now)
+                return await _place(session, caller.scope, request, number, caller.subject, now)
         except IntegrityError as error:
             if unique_violation(error) != "orders.number" or attempt == NUMBER_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 
 
+def _require_transition_right(caller: Caller, to: OrderStatus) -> None:
+    viewer = caller.viewer
+    if to in PLACER_STATUSES and viewer is not None and viewer.can(Permission.ORDERS_PLACE):
+        return
+    caller.require(Permission.ORDERS_MANAGE, f"move orders to {to}")
+
+
 async def change_order_status(
-    sessions: Sessions,
-    scope: Scope,
-    ref: Ref,
-    to: OrderStatus,
-    note: str | None,
-    changed_by: str,
+    sessions: Sessions, caller: Caller, ref: Ref, to: OrderStatus, note: str | None
 ) -> Order:
+    _require_transition_right(caller, to)
     refuse(ref_problems({"order": ref}))
     async with sessions.begin() as session:
-        writes = OrderWrites(session, scope)
+        writes = OrderWrites(session, caller.scope)
         order = await writes.current(ref.pk)
         if order is None:
-            raise NotFound("order", ref.given, "order")
+            raise await not_found(session, caller.scope, OrderRepository, ref, "order", "order")
         from_status = order.status
         try:
             check_transition(from_status, to)
@@ -215,5 +228,5 @@ async def change_order_status(
                 f"order {order.number} was changed concurrently and is no longer {from_status}; "
                 "read it again and retry"
             )
-        await writes.record_change(order.id, from_status, to, changed_by, note, now)
+        await writes.record_change(order.id, from_status, to, caller.subject, note, now)
         return changed

@@ -1,4 +1,10 @@
-"""Create and update partners; a change of status or tier is also written to the timeline."""
+"""Create and update partners; a change of status or tier is also written to the timeline.
+
+Needs ``channel:write``; the partner (and its new parent and region) must lie in the caller's
+scope before and after the change, so a region manager works inside its regions only.
+Tax id, bank account, contact phone and e-mail arrive in plaintext and are stored sealed
+(``partner_secrets``): ciphertext, mask and blind index, written once the row has its id.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.enums import CooperationEventKind
-from resolvers.mutations.common import Ref, RefRule
+from resolvers.mutations import partner_secrets
+from resolvers.mutations.common import Caller, Ref, RefRule
 from resolvers.mutations.entities import EntitySpec, create_entity, update_entity
 from resolvers.mutations.errors import InvalidInput
+from security.field_crypto import FieldCrypto
+from security.viewer import Permission
 from store.base import utcnow
 from store.models import Partner
 from store.repositories.partner_writes import PartnerWrites
 from store.repositories.partners import PartnerRepository
 from store.repositories.regions import RegionRepository, TierRepository
-from store.scope import Scope
 
 PARTNER = RefRule(PartnerRepository, "partner")
 
@@ -47,6 +55,7 @@ async def _check(
 SPEC = EntitySpec(
     model=Partner,
     target=PARTNER,
+    permission=Permission.CHANNEL_WRITE,
     required=("code", "name"),
     amounts=("credit_limit",),
     refs={
@@ -60,12 +69,24 @@ SPEC = EntitySpec(
 
 
 async def create_partner(
-    sessions: async_sessionmaker[AsyncSession], scope: Scope, values: Mapping[str, Any]
+    sessions: async_sessionmaker[AsyncSession],
+    caller: Caller,
+    values: Mapping[str, Any],
+    crypto: FieldCrypto | None = None,
 ) -> Partner:
-    return await create_entity(sessions, scope, SPEC, values)
+    """``values`` may hold the encrypted fields (``tax_id``…) in plaintext: they are sealed."""
+    values, secret = partner_secrets.split(values)
+    extra = partner_secrets.Secrets(crypto, secret)
+    return await create_entity(sessions, caller, SPEC, values, extra)
 
 
 async def update_partner(
-    sessions: async_sessionmaker[AsyncSession], scope: Scope, ref: Ref, values: Mapping[str, Any]
+    sessions: async_sessionmaker[AsyncSession],
+    caller: Caller,
+    ref: Ref,
+    values: Mapping[str, Any],
+    crypto: FieldCrypto | None = None,
 ) -> Partner:
-    return await update_entity(sessions, scope, SPEC, ref, values)
+    values, secret = partner_secrets.split(values)
+    extra = partner_secrets.Secrets(crypto, secret)
+    return await update_entity(sessions, caller, SPEC, ref, values, extra)

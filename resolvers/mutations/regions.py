@@ -1,6 +1,7 @@
 """Create, rename and move regions, keeping the materialized paths of the tree true.
 
-Every region write first takes the tree lock (see ``store.repositories.region_writes``), then
+Regions are catalogue data: every write needs ``catalog:write``. Every region write first
+takes the tree lock (see ``store.repositories.region_writes``), then
 reads what it checks, so the checks see the committed tree and cannot race another move.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from resolvers.mutations.common import (
+    Caller,
     Ref,
     check_texts,
     check_unique,
@@ -20,6 +22,7 @@ from resolvers.mutations.common import (
     unit_of_work,
 )
 from resolvers.mutations.errors import InvalidInput, NotFound
+from security.viewer import Permission
 from store.models import Region
 from store.repositories.region_writes import RegionWrites
 
@@ -36,9 +39,10 @@ async def _region(writes: RegionWrites, ref: Ref, field: str) -> Region:
 
 
 async def create_region(
-    sessions: Sessions, values: Mapping[str, Any], parent: Ref | None
+    sessions: Sessions, caller: Caller, values: Mapping[str, Any], parent: Ref | None
 ) -> Region:
     """A new root region, or a new child of ``parent`` (path = parent's path + own id + /)."""
+    caller.require(Permission.CATALOG_WRITE, "create a region")
     values = dict(values)
     refuse(ref_problems({"parent": parent}) + check_texts(Region, values, ("code", "name")))
     async with unit_of_work(sessions, values) as session:
@@ -51,6 +55,7 @@ async def create_region(
 
 async def update_region(
     sessions: Sessions,
+    caller: Caller,
     ref: Ref,
     values: Mapping[str, Any],
     parent: Ref | None = _UNCHANGED,
@@ -60,6 +65,7 @@ async def update_region(
     A move rewrites the path and level of the region and of its whole subtree, and is
     refused if the new parent is the region itself or one of its descendants.
     """
+    caller.require(Permission.CATALOG_WRITE, "change a region")
     values = dict(values)
     refs = {"id": ref, "parent": None if parent is _UNCHANGED else parent}
     refuse(ref_problems(refs) + check_texts(Region, values, ("code", "name")))

@@ -1,4 +1,8 @@
-"""Set the stock a location holds of a product (an upsert of the stock level)."""
+"""Set the stock a location holds of a product (an upsert of the stock level).
+
+Needs ``stock:write`` (brand admins, region managers and dealers hold it) and a location of a
+partner in the caller's scope: a dealer keeps its own sites' stock, never another's.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from resolvers.mutations.common import (
+    Caller,
     Ref,
     RefRule,
     check_counts,
@@ -16,24 +21,26 @@ from resolvers.mutations.common import (
     refuse,
     unit_of_work,
 )
+from security.viewer import Permission
 from store.base import utcnow
 from store.models import StockLevel
 from store.repositories.products import ProductRepository
 from store.repositories.stock import LocationRepository
 from store.repositories.stock_writes import StockWrites
-from store.scope import Scope
 
 QUANTITIES = ("on_hand", "reserved", "in_transit", "min_quantity")
 
 
 async def set_stock_level(
     sessions: async_sessionmaker[AsyncSession],
-    scope: Scope,
+    caller: Caller,
     location: Ref,
     product: Ref,
     values: Mapping[str, Any],
 ) -> StockLevel:
     """Create or change the level; quantities not in ``values`` keep their current value."""
+    caller.require(Permission.STOCK_WRITE, "set stock levels")
+    scope = caller.scope
     refuse(
         ref_problems({"location": location, "product": product}) + check_counts(values, QUANTITIES)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.mutations.api_keys import ApiKeyMutations
 from schema.mutations.catalog import CatalogMutations
 from schema.mutations.orders import OrderMutations
 from schema.mutations.partners import PartnerMutations
@@ -16,5 +17,12 @@ from schema.mutations.stock import StockMutations
 
 
 @strawberry.type(description="Every change to the channel graph.")
-class Mutation(PartnerMutations, CatalogMutations, RegionMutations, StockMutations, OrderMutations):
+class Mutation(
+    PartnerMutations,
+    CatalogMutations,
+    RegionMutations,
+    StockMutations,
+    OrderMutations,
+    ApiKeyMutations,
+):
     pass

@@ -1,5 +1,8 @@
 """What every mutation resolver shares: turning input ids into references, and running a
 service so that its expected failures come back as typed members of the result union.
+
+Refusals that matter to security (``Forbidden``, and ``OutOfScope`` which the client sees as
+``NotFoundError``) are written to the audit trail as ``authz.denied`` on the way out.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import strawberry
 
 from resolvers.loaders import Loaders
 from resolvers.mutations.common import Ref
-from resolvers.mutations.errors import MutationFailure
+from resolvers.mutations.errors import Forbidden, MutationFailure, OutOfScope
 from schema.context import Info
 from schema.errors import InvalidIdError
 from schema.mutations.errors import UserError, user_error
 from schema.node import decode_typed_id
+from security.audit_events import authz_denied_event, record
 
 T = TypeVar("T")
 
@@ -43,6 +47,19 @@ def _members(result: object) -> tuple[type, ...]:
     return typing.get_args(union) or (union,)
 
 
+async def audit_denial(info: Info, failure: MutationFailure) -> None:
+    """Write an ``authz.denied`` entry for ``failure``: which mutation, and why."""
+    detail: dict[str, Any] = {"mutation": info.field_name}
+    table, row_id = None, None
+    if isinstance(failure, OutOfScope):
+        detail["field"] = failure.field
+        table, row_id = failure.table, failure.pk
+    if isinstance(failure, Forbidden) and failure.permission is not None:
+        detail["permission"] = failure.permission
+    event = authz_denied_event(info.context.viewer, failure.message, detail, table, row_id)
+    await record(getattr(info.context.hub, "audit", None), event)
+
+
 async def run(info: Info, result: object, action: Awaitable[T], wrap: Callable[[T], Any]) -> Any:
     """``wrap(await action)``, or the typed error for a ``MutationFailure`` it raised.
 
@@ -53,6 +70,8 @@ async def run(info: Info, result: object, action: Awaitable[T], wrap: Callable[[
     try:
         row = await action
     except MutationFailure as failure:
+        if failure.security_relevant:
+            await audit_denial(info, failure)
         error: UserError = user_error(failure)
         if type(error) not in _members(result):
             raise TypeError(f"{type(error).__name__} is not a member of {result}") from failure

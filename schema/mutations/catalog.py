@@ -10,10 +10,11 @@ from typing import Annotated, Any, cast
 import strawberry
 
 from resolvers.mutations import catalog as service
+from resolvers.mutations.common import Caller
 from schema.context import Info
 from schema.enums import LocationKind, ProductLifecycle
 from schema.mutations.base import given, optional_ref, ref, run
-from schema.mutations.errors import DuplicateError, InvalidInputError, NotFoundError
+from schema.mutations.errors import DuplicateError, ForbiddenError, InvalidInputError, NotFoundError
 from schema.types.product import Product
 from schema.types.region import Tier
 from schema.types.stock import Location
@@ -106,15 +107,15 @@ class LocationPayload:
 
 
 ProductResult = Annotated[
-    ProductPayload | InvalidInputError | NotFoundError | DuplicateError,
+    ProductPayload | InvalidInputError | NotFoundError | DuplicateError | ForbiddenError,
     strawberry.union("ProductResult"),
 ]
 TierResult = Annotated[
-    TierPayload | InvalidInputError | NotFoundError | DuplicateError,
+    TierPayload | InvalidInputError | NotFoundError | DuplicateError | ForbiddenError,
     strawberry.union("TierResult"),
 ]
 LocationResult = Annotated[
-    LocationPayload | InvalidInputError | NotFoundError | DuplicateError,
+    LocationPayload | InvalidInputError | NotFoundError | DuplicateError | ForbiddenError,
     strawberry.union("LocationResult"),
 ]
 
@@ -136,7 +137,7 @@ class CatalogMutations:
     @strawberry.mutation(description="Add a product to the catalogue.")
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductResult:
         ctx, values = info.context, dict(vars(input))
-        action = service.create_product(ctx.sessions, ctx.scope, values)
+        action = service.create_product(ctx.sessions, Caller.of(ctx), values)
         return cast(ProductResult, await run(info, ProductResult, action, _product))
 
     @strawberry.mutation(description="Change a product.")
@@ -152,20 +153,20 @@ class CatalogMutations:
             launch_date=input.launch_date,
             barcode=input.barcode,
         )
-        action = service.update_product(ctx.sessions, ctx.scope, target, values)
+        action = service.update_product(ctx.sessions, Caller.of(ctx), target, values)
         return cast(ProductResult, await run(info, ProductResult, action, _product))
 
     @strawberry.mutation(description="Add a partner tier.")
     async def create_tier(self, info: Info, input: CreateTierInput) -> TierResult:
         ctx, values = info.context, dict(vars(input))
-        action = service.create_tier(ctx.sessions, ctx.scope, values)
+        action = service.create_tier(ctx.sessions, Caller.of(ctx), values)
         return cast(TierResult, await run(info, TierResult, action, _tier))
 
     @strawberry.mutation(description="Change a partner tier.")
     async def update_tier(self, info: Info, input: UpdateTierInput) -> TierResult:
         ctx, target = info.context, ref(input.id, "Tier")
         values = given(name=input.name, rank=input.rank, allocation_weight=input.allocation_weight)
-        action = service.update_tier(ctx.sessions, ctx.scope, target, values)
+        action = service.update_tier(ctx.sessions, Caller.of(ctx), target, values)
         return cast(TierResult, await run(info, TierResult, action, _tier))
 
     @strawberry.mutation(description="Add a brand warehouse or a partner site.")
@@ -178,7 +179,7 @@ class CatalogMutations:
             "partner_id": optional_ref(input.partner, "Partner"),
             "region_id": optional_ref(input.region, "Region"),
         }
-        action = service.create_location(ctx.sessions, ctx.scope, values)
+        action = service.create_location(ctx.sessions, Caller.of(ctx), values)
         return cast(LocationResult, await run(info, LocationResult, action, _location))
 
     @strawberry.mutation(description="Change a location.")
@@ -186,5 +187,5 @@ class CatalogMutations:
         ctx, target = info.context, ref(input.id, "Location")
         values = given(code=input.code, name=input.name, kind=input.kind)
         _location_refs(values, input.partner, input.region)
-        action = service.update_location(ctx.sessions, ctx.scope, target, values)
+        action = service.update_location(ctx.sessions, Caller.of(ctx), target, values)
         return cast(LocationResult, await run(info, LocationResult, action, _location))

@@ -10,6 +10,7 @@ import strawberry
 
 from resolvers.mutations import errors as failures
 from schema.enums import OrderStatus, PartnerStatus, ProductLifecycle
+from schema.permissions import Permission
 
 
 @strawberry.interface(description="A mutation the rules or the data refused; nothing was changed.")
@@ -63,6 +64,15 @@ class ConflictError(UserError):
     pass
 
 
+@strawberry.type(
+    description="You may not do this: not signed in, or your role or key lacks `permission`."
+)
+class ForbiddenError(UserError):
+    permission: Permission | None = strawberry.field(
+        description="The permission it needs; null when you are not signed in."
+    )
+
+
 def user_error(failure: failures.MutationFailure) -> UserError:
     """The GraphQL error type for a service failure."""
     message = failure.message
@@ -87,4 +97,7 @@ def user_error(failure: failures.MutationFailure) -> UserError:
             )
         case failures.Conflict():
             return ConflictError(message=message)
+        case failures.Forbidden(permission=permission):
+            granted = None if permission is None else Permission(permission)
+            return ForbiddenError(message=message, permission=granted)
     raise TypeError(f"no GraphQL error type for {type(failure).__name__}")

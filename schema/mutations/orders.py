@@ -8,12 +8,13 @@ from typing import Annotated, cast
 import strawberry
 
 from resolvers.mutations import orders as service
-from resolvers.mutations.common import actor_of
+from resolvers.mutations.common import Caller
 from schema.context import Info
 from schema.enums import OrderStatus
 from schema.mutations.base import optional_ref, ref, run
 from schema.mutations.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
     PartnerNotActiveError,
@@ -66,11 +67,17 @@ PlaceOrderResult = Annotated[
     | InvalidInputError
     | NotFoundError
     | PartnerNotActiveError
-    | ProductNotOrderableError,
+    | ProductNotOrderableError
+    | ForbiddenError,
     strawberry.union("PlaceOrderResult"),
 ]
 ChangeOrderStatusResult = Annotated[
-    OrderPayload | InvalidInputError | NotFoundError | TransitionNotAllowedError | ConflictError,
+    OrderPayload
+    | InvalidInputError
+    | NotFoundError
+    | TransitionNotAllowedError
+    | ConflictError
+    | ForbiddenError,
     strawberry.union("ChangeOrderStatusResult"),
 ]
 
@@ -92,7 +99,7 @@ class OrderMutations:
             note=input.note,
             submit=input.submit,
         )
-        action = service.place_order(ctx.sessions, ctx.scope, request, actor_of(ctx))
+        action = service.place_order(ctx.sessions, Caller.of(ctx), request)
         return cast(PlaceOrderResult, await run(info, PlaceOrderResult, action, _payload))
 
     @strawberry.mutation(
@@ -105,7 +112,7 @@ class OrderMutations:
         ctx = info.context
         target = ref(input.order, "Order")
         action = service.change_order_status(
-            ctx.sessions, ctx.scope, target, input.to, input.note, actor_of(ctx)
+            ctx.sessions, Caller.of(ctx), target, input.to, input.note
         )
         return cast(
             ChangeOrderStatusResult, await run(info, ChangeOrderStatusResult, action, _payload)

@@ -9,12 +9,15 @@ from typing import Annotated, Any, cast
 import strawberry
 
 from resolvers.mutations import partners as service
+from resolvers.mutations.common import Caller
 from schema.context import Info
 from schema.enums import PartnerStatus, PartnerType
 from schema.mutations.base import given, optional_ref, ref, run
-from schema.mutations.errors import DuplicateError, InvalidInputError, NotFoundError
+from schema.mutations.errors import DuplicateError, ForbiddenError, InvalidInputError, NotFoundError
 from schema.types.partner import Partner
 from store import models
+
+SENSITIVE = "Stored encrypted (plaintext never stored or logged); null clears it."
 
 
 @strawberry.input(description="A new partner.")
@@ -30,9 +33,20 @@ class CreatePartnerInput:
     next_review_on: date | None = None
     credit_limit: Decimal = Decimal("0")
     credit_rating: str | None = None
+    tax_id: str | None = strawberry.field(default=None, description=SENSITIVE)
+    bank_account: str | None = strawberry.field(default=None, description=SENSITIVE)
+    contact_phone: str | None = strawberry.field(default=None, description=SENSITIVE)
+    contact_email: str | None = strawberry.field(default=None, description=SENSITIVE)
 
     def values(self) -> dict[str, Any]:
+        sensitive = {
+            "tax_id": self.tax_id,
+            "bank_account": self.bank_account,
+            "contact_phone": self.contact_phone,
+            "contact_email": self.contact_email,
+        }
         return {
+            **{name: value for name, value in sensitive.items() if value is not None},
             "code": self.code,
             "name": self.name,
             "type": self.type,
@@ -61,9 +75,17 @@ class UpdatePartnerInput:
     next_review_on: strawberry.Maybe[date | None]
     credit_limit: strawberry.Maybe[Decimal]
     credit_rating: strawberry.Maybe[str | None]
+    tax_id: strawberry.Maybe[str | None] = strawberry.field(description=SENSITIVE)
+    bank_account: strawberry.Maybe[str | None] = strawberry.field(description=SENSITIVE)
+    contact_phone: strawberry.Maybe[str | None] = strawberry.field(description=SENSITIVE)
+    contact_email: strawberry.Maybe[str | None] = strawberry.field(description=SENSITIVE)
 
     def values(self) -> dict[str, Any]:
         values = given(
+            tax_id=self.tax_id,
+            bank_account=self.bank_account,
+            contact_phone=self.contact_phone,
+            contact_email=self.contact_email,
             code=self.code,
             name=self.name,
             type=self.type,
@@ -85,7 +107,7 @@ class PartnerPayload:
 
 
 PartnerResult = Annotated[
-    PartnerPayload | InvalidInputError | NotFoundError | DuplicateError,
+    PartnerPayload | InvalidInputError | NotFoundError | DuplicateError | ForbiddenError,
     strawberry.union("PartnerResult"),
 ]
 
@@ -99,11 +121,15 @@ class PartnerMutations:
     @strawberry.mutation(description="Create a partner.")
     async def create_partner(self, info: Info, input: CreatePartnerInput) -> PartnerResult:
         ctx = info.context
-        action = service.create_partner(ctx.sessions, ctx.scope, input.values())
+        action = service.create_partner(
+            ctx.sessions, Caller.of(ctx), input.values(), ctx.hub.fields
+        )
         return cast(PartnerResult, await run(info, PartnerResult, action, _payload))
 
     @strawberry.mutation(description="Change a partner; status and tier changes join its history.")
     async def update_partner(self, info: Info, input: UpdatePartnerInput) -> PartnerResult:
         ctx, target = info.context, ref(input.id, "Partner")
-        action = service.update_partner(ctx.sessions, ctx.scope, target, input.values())
+        action = service.update_partner(
+            ctx.sessions, Caller.of(ctx), target, input.values(), ctx.hub.fields
+        )
         return cast(PartnerResult, await run(info, PartnerResult, action, _payload))

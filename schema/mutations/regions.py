@@ -7,9 +7,10 @@ from typing import Annotated, cast
 import strawberry
 
 from resolvers.mutations import regions as service
+from resolvers.mutations.common import Caller
 from schema.context import Info
 from schema.mutations.base import given, optional_ref, ref, run
-from schema.mutations.errors import DuplicateError, InvalidInputError, NotFoundError
+from schema.mutations.errors import DuplicateError, ForbiddenError, InvalidInputError, NotFoundError
 from schema.types.region import Region
 from store import models
 
@@ -37,7 +38,7 @@ class RegionPayload:
 
 
 RegionResult = Annotated[
-    RegionPayload | InvalidInputError | NotFoundError | DuplicateError,
+    RegionPayload | InvalidInputError | NotFoundError | DuplicateError | ForbiddenError,
     strawberry.union("RegionResult"),
 ]
 
@@ -52,7 +53,9 @@ class RegionMutations:
     async def create_region(self, info: Info, input: CreateRegionInput) -> RegionResult:
         values = {"code": input.code, "name": input.name}
         parent = optional_ref(input.parent, "Region")
-        action = service.create_region(info.context.sessions, values, parent)
+        action = service.create_region(
+            info.context.sessions, Caller.of(info.context), values, parent
+        )
         return cast(RegionResult, await run(info, RegionResult, action, _payload))
 
     @strawberry.mutation(
@@ -61,10 +64,10 @@ class RegionMutations:
     async def update_region(self, info: Info, input: UpdateRegionInput) -> RegionResult:
         target = ref(input.id, "Region")
         values = given(code=input.code, name=input.name)
-        sessions = info.context.sessions
+        sessions, caller = info.context.sessions, Caller.of(info.context)
         if input.parent is None:
-            action = service.update_region(sessions, target, values)
+            action = service.update_region(sessions, caller, target, values)
         else:
             parent = optional_ref(input.parent.value, "Region")
-            action = service.update_region(sessions, target, values, parent)
+            action = service.update_region(sessions, caller, target, values, parent)
         return cast(RegionResult, await run(info, RegionResult, action, _payload))

@@ -7,9 +7,10 @@ from typing import Annotated, cast
 import strawberry
 
 from resolvers.mutations import stock as service
+from resolvers.mutations.common import Caller
 from schema.context import Info
 from schema.mutations.base import given, ref, run
-from schema.mutations.errors import InvalidInputError, NotFoundError
+from schema.mutations.errors import ForbiddenError, InvalidInputError, NotFoundError
 from schema.types.stock import StockLevel
 from store import models
 
@@ -33,7 +34,7 @@ class StockLevelPayload:
 
 
 StockLevelResult = Annotated[
-    StockLevelPayload | InvalidInputError | NotFoundError,
+    StockLevelPayload | InvalidInputError | NotFoundError | ForbiddenError,
     strawberry.union("StockLevelResult"),
 ]
 
@@ -52,7 +53,7 @@ class StockMutations:
         )
         action = service.set_stock_level(
             ctx.sessions,
-            ctx.scope,
+            Caller.of(ctx),
             ref(input.location, "Location"),
             ref(input.product, "Product"),
             values,

@@ -20,6 +20,7 @@ from schema.enums import (
     PartnerType,
 )
 from schema.node import Node
+from schema.types.encrypted import EncryptedField
 from schema.types.region import Region, Tier
 from store import models
 from store.repositories.orders import OrderFilter
@@ -58,6 +59,17 @@ class Partner(Node):
     next_review_on: date | None
     credit_limit: Decimal
     credit_rating: str | None
+    # Encrypted fields resolve to the row's EncryptedValue by plain attribute reads (no key).
+    tax_id: EncryptedField = strawberry.field(description="Tax id; reveal: reveal:financial.")
+    bank_account: EncryptedField = strawberry.field(
+        description="Bank account; reveal: reveal:financial."
+    )
+    contact_phone: EncryptedField = strawberry.field(
+        description="Contact phone; reveal: reveal:contact."
+    )
+    contact_email: EncryptedField = strawberry.field(
+        description="Contact e-mail; reveal: reveal:contact."
+    )
 
     @strawberry.field
     async def parent(self, root: strawberry.Parent[models.Partner], info: Info) -> Partner | None:

@@ -1,7 +1,9 @@
 """ORM models, one module per aggregate; importing this package registers every table."""
 
+from store.models.api_key import ApiKey
 from store.models.audit import AuditEntry, AuditHead
 from store.models.external import ExternalRef
+from store.models.keys import DataKeyRow, KeyJobCheckpoint
 from store.models.order import Order, OrderLine, OrderStatusChange
 from store.models.partner import CooperationEvent, Partner, PartnerDocument
 from store.models.product import Product
@@ -10,10 +12,13 @@ from store.models.stock import Location, StockLevel
 from store.models.tier import Tier
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "AuditHead",
     "CooperationEvent",
+    "DataKeyRow",
     "ExternalRef",
+    "KeyJobCheckpoint",
     "Location",
     "Order",
     "OrderLine",

@@ -1,15 +1,22 @@
-"""Partners (distributors, dealers, agents, stores), their documents and their history."""
+"""Partners (distributors, dealers, agents, stores), their documents and their history.
+
+A partner's tax id, bank account, contact phone and contact e-mail are encrypted fields
+(``store.encrypted``): only ciphertext, a mask and a blind index are stored, and the model
+exposes them as read-only ``EncryptedValue`` attributes (``partner.tax_id``).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.enums import CooperationEventKind, DocumentKind, PartnerStatus, PartnerType
+from security.fields import EncryptedAttribute
 from store.base import Base, Timestamped, utcnow
+from store.encrypted import BANK_ACCOUNT, CONTACT_EMAIL, CONTACT_PHONE, TAX_ID
 from store.types import Money, UTCDateTime
 
 
@@ -31,6 +38,23 @@ class Partner(Timestamped, Base):
     next_review_on: Mapped[date | None] = mapped_column(Date)
     credit_limit: Mapped[Decimal] = mapped_column(Money(), default=Decimal(0))
     credit_rating: Mapped[str | None] = mapped_column(String(8))
+
+    # encrypted fields: sealed value, write-time mask, blind index (see store.encrypted)
+    tax_id_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    tax_id_mask: Mapped[str | None] = mapped_column(String(64))
+    tax_id_bidx: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
+    bank_account_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    bank_account_mask: Mapped[str | None] = mapped_column(String(64))
+    contact_phone_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_phone_mask: Mapped[str | None] = mapped_column(String(64))
+    contact_email_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_email_mask: Mapped[str | None] = mapped_column(String(300))
+    contact_email_bidx: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
+
+    tax_id = EncryptedAttribute(TAX_ID)
+    bank_account = EncryptedAttribute(BANK_ACCOUNT)
+    contact_phone = EncryptedAttribute(CONTACT_PHONE)
+    contact_email = EncryptedAttribute(CONTACT_EMAIL)
 
 
 class PartnerDocument(Timestamped, Base):

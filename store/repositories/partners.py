@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 
 from domain.enums import PartnerStatus, PartnerType
+from security.fields import EncryptedColumn
 from store.models import CooperationEvent, Partner, PartnerDocument
 from store.pagination import DATE, DECIMAL, SortKey
 from store.repositories.base import ScopedRepository
@@ -21,6 +22,10 @@ class PartnerFilter:
     region_id: int | None = None
     parent_id: int | None = None
     text: str | None = None
+    blind_indexes: tuple[tuple[EncryptedColumn, bytes], ...] = ()
+    """Blind-index equality on encrypted columns: candidates only (see resolvers.lookup)."""
+    ids: tuple[int, ...] | None = None
+    """Only these partners (the candidates that really matched after decryption)."""
 
 
 class PartnerRepository(ScopedRepository[Partner, PartnerFilter]):
@@ -57,7 +62,17 @@ class PartnerRepository(ScopedRepository[Partner, PartnerFilter]):
                     Partner.name.icontains(filter_.text, autoescape=True),
                 )
             )
+        for column, digest in filter_.blind_indexes:
+            clauses.append(getattr(Partner, column.bidx_attr) == digest)
+        if filter_.ids is not None:
+            clauses.append(Partner.id.in_(filter_.ids) if filter_.ids else false())
         return clauses
+
+    async def encrypted_candidates(self, filter_: PartnerFilter) -> list[Partner]:
+        """Visible partners matching ``filter_`` (blind indexes included), id order; for an
+        equality lookup these are few: the matches plus the index's false positives."""
+        stmt = self.select_matching(filter_).order_by(Partner.id)
+        return list(await self.session.scalars(stmt))
 
     async def by_code(self, code: str) -> Partner | None:
         stmt = select(Partner).where(self.visible(), Partner.code == code)

@@ -53,6 +53,10 @@ class RegionRepository(ScopedRepository[Region, RegionFilter]):
     async def children_of(self, parent_ids: list[int]) -> dict[int, list[Region]]:
         return await self.grouped_by(Region.parent_id, parent_ids, Region.code)
 
+    async def by_code(self, code: str) -> Region | None:
+        stmt = select(Region).where(self.visible(), Region.code == code)
+        return (await self.session.scalars(stmt)).first()
+
 
 class TierRepository(ScopedRepository[Tier, None]):
     model = Tier

@@ -31,6 +31,8 @@ from store.models import Partner
 
 NOW = datetime(2026, 3, 15, 9, 30, tzinfo=UTC)
 T = Base.metadata.tables
+# Tables whose rows the migrations themselves create (the audit chain's head).
+MIGRATION_ROWS = {"audit_head"}
 TINY = Scale("tiny", provinces=2, cities_per_province=2, partners=12, products=30, orders=300)
 
 
@@ -87,7 +89,8 @@ async def test_counts_match_the_small_scale(conn, seeded):
     assert counts["regions"] == 1 + 6 + 6 * 4
     assert 20_000 * 2 < counts["order_lines"] < 20_000 * 6
     assert counts["locations"] in (202, 203)
-    assert {k: v for k, v in counts.items() if v} == seeded.report.counts
+    seeded_tables = {k: v for k, v in counts.items() if v and k not in MIGRATION_ROWS}
+    assert seeded_tables == seeded.report.counts
     for table, low, high in (("partner_documents", 1, 3), ("cooperation_events", 2, 6)):
         partner_id = T[table].c.partner_id
         per_partner = await rows(conn, select(partner_id, func.count()).group_by(partner_id))

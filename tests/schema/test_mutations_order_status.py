@@ -58,7 +58,7 @@ async def test_an_order_walks_its_whole_lifecycle_with_a_history_row_per_step(se
     assert history[-1] == {
         "fromStatus": "DELIVERED",
         "toStatus": "CLOSED",
-        "changedBy": "anonymous",
+        "changedBy": "test-admin",
         "note": "to CLOSED",
     }
     assert data["changeOrderStatus"]["order"]["updatedAt"] > order.updated_at.isoformat()

@@ -83,7 +83,7 @@ async def test_place_order_computes_exact_totals_and_writes_lines_and_history(se
         },
     ]
     assert order["history"] == [
-        {"fromStatus": None, "toStatus": "SUBMITTED", "changedBy": "anonymous"}
+        {"fromStatus": None, "toStatus": "SUBMITTED", "changedBy": "test-admin"}
     ]
     assert (order["partner"], order["note"]) == ({"code": "P1"}, "rush")
     assert await counts(sessions) == (1, 2, 1)
