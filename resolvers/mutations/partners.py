@@ -9,6 +9,7 @@ Tax id, bank account, contact phone and e-mail arrive in plaintext and are store
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +19,8 @@ from resolvers.mutations import partner_secrets
 from resolvers.mutations.common import Caller, Ref, RefRule
 from resolvers.mutations.entities import EntitySpec, create_entity, update_entity
 from resolvers.mutations.errors import InvalidInput
+from resolvers.mutations.scope_audit import changed, prepare, record_scope_change
+from security.audit import AuditLog
 from security.field_crypto import FieldCrypto
 from security.viewer import Permission
 from store.base import utcnow
@@ -86,7 +89,23 @@ async def update_partner(
     ref: Ref,
     values: Mapping[str, Any],
     crypto: FieldCrypto | None = None,
+    audit: AuditLog | None = None,
 ) -> Partner:
+    """A new parent or region (which changes who sees the partner) is audited as well."""
     values, secret = partner_secrets.split(values)
     extra = partner_secrets.Secrets(crypto, secret)
-    return await update_entity(sessions, caller, SPEC, ref, values, extra)
+    await prepare(audit)
+
+    async def check(
+        session: AsyncSession,
+        partner: Partner | None,
+        resolved: dict[str, Any],
+        rows: dict[str, Any],
+    ) -> None:
+        await _check(session, partner, resolved, rows)
+        if partner is not None:
+            moved = changed(partner, resolved, ("parent_id", "region_id"))
+            await record_scope_change(audit, session, caller, "partners", partner.id, moved)
+
+    spec = replace(SPEC, check=check)
+    return await update_entity(sessions, caller, spec, ref, values, extra)

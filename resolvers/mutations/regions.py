@@ -22,6 +22,8 @@ from resolvers.mutations.common import (
     unit_of_work,
 )
 from resolvers.mutations.errors import InvalidInput, NotFound
+from resolvers.mutations.scope_audit import prepare, record_scope_change
+from security.audit import AuditLog
 from security.viewer import Permission
 from store.models import Region
 from store.repositories.region_writes import RegionWrites
@@ -59,6 +61,7 @@ async def update_region(
     ref: Ref,
     values: Mapping[str, Any],
     parent: Ref | None = _UNCHANGED,
+    audit: AuditLog | None = None,
 ) -> Region:
     """Change code or name; with ``parent`` given, move the region (None: make it a root).
 
@@ -69,6 +72,7 @@ async def update_region(
     values = dict(values)
     refs = {"id": ref, "parent": None if parent is _UNCHANGED else parent}
     refuse(ref_problems(refs) + check_texts(Region, values, ("code", "name")))
+    await prepare(audit)
     async with unit_of_work(sessions, values) as session:
         writes = RegionWrites(session)
         await writes.lock_tree()
@@ -83,6 +87,9 @@ async def update_region(
                 )
         await check_unique(writes, values, ("code",), except_id=region.id)
         region = await writes.update(region, values)
-        if moving and (new_parent.id if new_parent else None) != region.parent_id:
+        new_parent_id = new_parent.id if new_parent else None
+        if moving and new_parent_id != region.parent_id:
+            moved = {"parent_id": (region.parent_id, new_parent_id)}
             region = await writes.move(region, new_parent)
+            await record_scope_change(audit, session, caller, "regions", region.id, moved)
         return region

@@ -130,6 +130,6 @@ class PartnerMutations:
     async def update_partner(self, info: Info, input: UpdatePartnerInput) -> PartnerResult:
         ctx, target = info.context, ref(input.id, "Partner")
         action = service.update_partner(
-            ctx.sessions, Caller.of(ctx), target, input.values(), ctx.hub.fields
+            ctx.sessions, Caller.of(ctx), target, input.values(), ctx.hub.fields, ctx.hub.audit
         )
         return cast(PartnerResult, await run(info, PartnerResult, action, _payload))

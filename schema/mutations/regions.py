@@ -65,9 +65,10 @@ class RegionMutations:
         target = ref(input.id, "Region")
         values = given(code=input.code, name=input.name)
         sessions, caller = info.context.sessions, Caller.of(info.context)
+        audit = getattr(info.context.hub, "audit", None)
         if input.parent is None:
-            action = service.update_region(sessions, caller, target, values)
+            action = service.update_region(sessions, caller, target, values, audit=audit)
         else:
             parent = optional_ref(input.parent.value, "Region")
-            action = service.update_region(sessions, caller, target, values, parent)
+            action = service.update_region(sessions, caller, target, values, parent, audit)
         return cast(RegionResult, await run(info, RegionResult, action, _payload))
