@@ -84,8 +84,12 @@ async def values_per_key(session: AsyncSession, column: EncryptedColumn) -> Colu
         if raw is None:
             empty += int(count)
             continue
-        version, algorithm, key_id = _HEADER.unpack(bytes(raw))
-        if not formed or (version, algorithm) != (FORMAT_VERSION, ALGORITHM_AES_256_GCM):
+        prefix = bytes(raw)
+        if not formed or len(prefix) < _HEADER.size:  # e.g. plaintext that got in: counted
+            not_ciphertext += int(count)
+            continue
+        version, algorithm, key_id = _HEADER.unpack(prefix)
+        if (version, algorithm) != (FORMAT_VERSION, ALGORITHM_AES_256_GCM):
             not_ciphertext += int(count)
         else:
             by_key[key_id] = by_key.get(key_id, 0) + int(count)

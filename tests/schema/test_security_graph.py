@@ -194,7 +194,8 @@ async def encrypted(sessions) -> dict[str, int]:
                 "tax_id_ct": sealed(13, "DE222", "tax_id", b.id),
                 "bank_account_ct": sealed(13, "DE89 3704", "bank_account", b.id),
             },
-            c.id: {"tax_id_ct": b"DE333333333"},  # plaintext where ciphertext belongs
+            # plaintext where ciphertext belongs, one shorter than a ciphertext header
+            c.id: {"tax_id_ct": b"DE333333333", "contact_phone_ct": b"555"},
         }
         for partner_id, columns in values.items():
             await s.execute(update(Partner).where(Partner.id == partner_id).values(**columns))
@@ -217,7 +218,7 @@ async def test_the_encryption_report_counts_rows_per_key_and_plaintext(auditor, 
     }
     assert report["bank_account"]["keys"] == [{"keyId": 13, "rows": 1}]
     assert report["contact_email"]["keys"] == [{"keyId": 12, "rows": 1}]
-    assert report["contact_phone"]["rows"] == 0 and report["contact_phone"]["plaintextRows"] == 0
+    assert report["contact_phone"]["rows"] == 1 and report["contact_phone"]["plaintextRows"] == 1
 
 
 async def test_key_usage_lists_keys_with_the_rows_they_sealed(auditor, encrypted):
