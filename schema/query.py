@@ -14,6 +14,7 @@ import strawberry
 from resolvers.connections import read_page, window
 from resolvers.loaders import node_loader
 from resolvers.lookup import narrow_to_matches
+from schema.connection import page_parts
 from schema.context import Info
 from schema.enums import OrderOrderBy, PartnerOrderBy, ProductOrderBy, RegionOrderBy, StockOrderBy
 from schema.errors import InvalidIdError
@@ -25,6 +26,7 @@ from schema.types.partner import Partner, PartnerConnection
 from schema.types.product import Product, ProductConnection
 from schema.types.region import RegionConnection, Tier
 from schema.types.stock import StockLevelConnection
+from store.repositories.base import ScopedRepository
 from store.repositories.orders import OrderRepository
 from store.repositories.partners import PartnerRepository
 from store.repositories.products import ProductRepository
@@ -90,17 +92,15 @@ class Query:
         before: str | None = None,
     ) -> PartnerConnection:
         ctx = info.context
-        win = window(ctx.settings, first, after, last, before)
         store_filter = filter.to_store() if filter else None
         if filter is not None and store_filter is not None:  # taxId/contactEmail: exact matches
             lookups = filter.encrypted_lookups(ctx.viewer)
             store_filter = await narrow_to_matches(
                 ctx.sessions, ctx.scope, ctx.hub.fields, store_filter, lookups
             )
-        page, count = await read_page(
-            ctx.sessions, ctx.scope, PartnerRepository, store_filter, order_by.value, win
-        )
-        return PartnerConnection(**_parts(page), count=count)
+        window_args = (first, after, last, before)
+        parts = await _page(info, PartnerRepository, store_filter, order_by.value, window_args)
+        return PartnerConnection(**parts)
 
     @strawberry.field(permission_classes=CHANNEL_READERS)
     async def orders(
@@ -113,13 +113,10 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> OrderConnection:
-        ctx = info.context
-        win = window(ctx.settings, first, after, last, before)
         store_filter = filter.to_store() if filter else None
-        page, count = await read_page(
-            ctx.sessions, ctx.scope, OrderRepository, store_filter, order_by.value, win
-        )
-        return OrderConnection(**_parts(page), count=count)
+        window_args = (first, after, last, before)
+        parts = await _page(info, OrderRepository, store_filter, order_by.value, window_args)
+        return OrderConnection(**parts)
 
     @strawberry.field(permission_classes=CHANNEL_READERS)
     async def products(
@@ -132,13 +129,10 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> ProductConnection:
-        ctx = info.context
-        win = window(ctx.settings, first, after, last, before)
         store_filter = filter.to_store() if filter else None
-        page, count = await read_page(
-            ctx.sessions, ctx.scope, ProductRepository, store_filter, order_by.value, win
-        )
-        return ProductConnection(**_parts(page), count=count)
+        window_args = (first, after, last, before)
+        parts = await _page(info, ProductRepository, store_filter, order_by.value, window_args)
+        return ProductConnection(**parts)
 
     @strawberry.field(permission_classes=CHANNEL_READERS)
     async def stock_levels(
@@ -151,13 +145,10 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> StockLevelConnection:
-        ctx = info.context
-        win = window(ctx.settings, first, after, last, before)
         store_filter = filter.to_store() if filter else None
-        page, count = await read_page(
-            ctx.sessions, ctx.scope, StockLevelRepository, store_filter, order_by.value, win
-        )
-        return StockLevelConnection(**_parts(page), count=count)
+        window_args = (first, after, last, before)
+        parts = await _page(info, StockLevelRepository, store_filter, order_by.value, window_args)
+        return StockLevelConnection(**parts)
 
     @strawberry.field(permission_classes=CHANNEL_READERS)
     async def regions(
@@ -170,16 +161,21 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> RegionConnection:
-        ctx = info.context
-        win = window(ctx.settings, first, after, last, before)
         store_filter = filter.to_store() if filter else None
-        page, count = await read_page(
-            ctx.sessions, ctx.scope, RegionRepository, store_filter, order_by.value, win
-        )
-        return RegionConnection(**_parts(page), count=count)
+        window_args = (first, after, last, before)
+        parts = await _page(info, RegionRepository, store_filter, order_by.value, window_args)
+        return RegionConnection(**parts)
 
 
-def _parts(page: Any) -> dict[str, Any]:
-    from schema.connection import page_parts
-
-    return page_parts(page)
+async def _page(
+    info: Info,
+    repository: type[ScopedRepository[Any, Any]],
+    store_filter: Any,
+    ordering: str,
+    window_args: tuple[int | None, str | None, int | None, str | None],
+) -> dict[str, Any]:
+    """The keyword arguments of a root connection: one scoped page and a lazy count."""
+    ctx = info.context
+    win = window(ctx.settings, *window_args)
+    page, count = await read_page(ctx.sessions, ctx.scope, repository, store_filter, ordering, win)
+    return {**page_parts(page), "count": count}
