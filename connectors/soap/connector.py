@@ -114,7 +114,8 @@ class SoapConnector:
         """Call ``operation`` with keyword ``args``; the result as plain dicts and lists."""
         service = await self._ensure_client()
         try:
-            return await asyncio.to_thread(_invoke, service, operation, args)
+            typed = _typed(self._client, args)
+            return await asyncio.to_thread(_invoke, service, operation, typed)
         except Exception as exc:
             what = f"operation {operation}"
             raise classify_call(
@@ -175,6 +176,30 @@ class SoapConnector:
     def _probe(self) -> int:
         timeout = self.config.connection.timeouts.operation
         return int(self._session.get(self._address, timeout=timeout).status_code)
+
+
+XSI_TYPE_KEY = "_xsi_type"
+
+
+def _typed(client: Any, value: Any) -> Any:
+    """Build zeep objects for argument dicts that name their XML type with ``_xsi_type``.
+
+    An abstract parameter — NetSuite's ``searchRecord`` is ``platformCore:SearchRecord`` —
+    needs a concrete subtype (``{urn:relationships_…}CustomerSearch``) that plain config
+    cannot otherwise express; every other value passes through unchanged.
+    """
+    if isinstance(value, Mapping):
+        fields = {k: _typed(client, v) for k, v in value.items() if k != XSI_TYPE_KEY}
+        if XSI_TYPE_KEY not in value:
+            return fields
+        qname = str(value[XSI_TYPE_KEY])
+        try:
+            return client.get_type(qname)(**fields)
+        except Exception as exc:
+            raise ConfigError(f"cannot build XML type {qname}: {exc}") from None
+    if isinstance(value, list):
+        return [_typed(client, item) for item in value]
+    return value
 
 
 def _invoke(service: Any, operation: str, args: dict[str, Any]) -> Any:
