@@ -7,6 +7,7 @@ from store.models.keys import DataKeyRow, KeyJobCheckpoint
 from store.models.order import Order, OrderLine, OrderStatusChange
 from store.models.partner import CooperationEvent, Partner, PartnerDocument
 from store.models.product import Product
+from store.models.quarantine import QuarantinedRecord
 from store.models.region import Region
 from store.models.stock import Location, StockLevel
 from store.models.tier import Tier
@@ -26,6 +27,7 @@ __all__ = [
     "Partner",
     "PartnerDocument",
     "Product",
+    "QuarantinedRecord",
     "Region",
     "StockLevel",
     "Tier",
