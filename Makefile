@@ -42,9 +42,11 @@ clean:
 	rm -rf $(VENV) $(AUDIT)/node_modules .mypy_cache .ruff_cache .pytest_cache
 
 # Graph vs plain-SQL floor on PostgreSQL (database channelhub_bench, seeded at scale large once),
-# then 1,000 partners' encrypted fields (masked) vs plain columns (channelhub_bench_encryption).
+# then 1,000 partners' encrypted fields (masked) vs plain columns (channelhub_bench_encryption),
+# then 10,000 records read and mapped from local REST and SOAP stubs vs bare json/lxml parsing.
 # BENCH_ARGS passes options to the first, e.g. make bench BENCH_ARGS="--requests 500 --json".
 BENCH_ARGS ?=
 bench: $(BIN)/channelhub
 	$(BIN)/python bench/graph_nested.py $(BENCH_ARGS)
 	$(BIN)/python bench/encryption_read.py
+	$(BIN)/python bench/connector_read.py
