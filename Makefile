@@ -43,10 +43,12 @@ clean:
 
 # Graph vs plain-SQL floor on PostgreSQL (database channelhub_bench, seeded at scale large once),
 # then 1,000 partners' encrypted fields (masked) vs plain columns (channelhub_bench_encryption),
-# then 10,000 records read and mapped from local REST and SOAP stubs vs bare json/lxml parsing.
+# then 10,000 records read and mapped from local REST and SOAP stubs vs bare json/lxml parsing,
+# then NetSuite's WSDL parsed vs loaded from the disk and memory caches.
 # BENCH_ARGS passes options to the first, e.g. make bench BENCH_ARGS="--requests 500 --json".
 BENCH_ARGS ?=
 bench: $(BIN)/channelhub
 	$(BIN)/python bench/graph_nested.py $(BENCH_ARGS)
 	$(BIN)/python bench/encryption_read.py
 	$(BIN)/python bench/connector_read.py
+	$(BIN)/python -m bench.wsdl_cache
