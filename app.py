@@ -2,7 +2,13 @@
 
 Routes: ``/graphql`` (GraphQL over HTTP POST/GET, GraphiQL in a browser, WebSocket with the
 ``graphql-transport-ws`` protocol only), ``/healthz`` (process up), ``/readyz`` (database
-reachable). The lifespan applies migrations for the embedded default and disposes the engine.
+reachable), ``/schemas/connector.json`` (the JSON Schema of a connector config: public
+documentation, no credential needed). The lifespan applies migrations for the embedded
+default and disposes the engine.
+
+The connector registry (built-in kinds plus entry-point plugins) is loaded once in
+``create_app``: a plugin that fails to load raises ``PluginLoadError`` naming it, and the
+process does not start.
 
 Each GraphQL request is authenticated before it runs (``security.authn``): no credential is
 an anonymous viewer (no channel data), a bad one is a 401 and an ``auth.failed`` audit entry.
@@ -13,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
@@ -26,6 +32,8 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
+from connectors.config import json_schema
+from connectors.registry import ConnectorFactory, load_registry
 from schema import build_schema
 from schema.context import Context
 from schema.http import GraphQLHTTPView, HTTPError
@@ -51,6 +59,7 @@ class Hub:
     audit: AuditLog
     keys: KeyService
     fields: FieldCrypto
+    connector_kinds: dict[str, ConnectorFactory] = field(default_factory=dict)
 
 
 VIEWER_SCOPE_KEY = "channelhub.viewer"
@@ -113,12 +122,21 @@ class GraphQLApp(GraphQLHTTPView):
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    connector_kinds = load_registry()  # a broken plugin stops start-up here (PluginLoadError)
     engine = create_engine(settings)
     sessions = create_sessionmaker(engine)
     keys = KeyService(sessions, lambda: kek_from_settings(settings))  # KEK built on first use
     audit = AuditLog(sessions, lambda: keys.named_secret("audit"))
     fields = FieldCrypto(keys, index_bits=settings.blind_index_bits)
-    hub = Hub(settings, engine, sessions, audit=audit, keys=keys, fields=fields)
+    hub = Hub(
+        settings,
+        engine,
+        sessions,
+        audit=audit,
+        keys=keys,
+        fields=fields,
+        connector_kinds=connector_kinds,
+    )
     graphql = GraphQLApp(hub)
 
     async def healthz(_request: Request) -> Response:
@@ -131,6 +149,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         except Exception:
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
         return JSONResponse({"status": "ok", "database": "reachable"})
+
+    async def connector_schema(_request: Request) -> Response:
+        return JSONResponse(json_schema())
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -145,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/schemas/connector.json", connector_schema, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

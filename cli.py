@@ -1,4 +1,4 @@
-"""The ``channelhub`` command: migrate, seed, serve, demo, token, audit, keys (more plug in).
+"""The ``channelhub`` command: migrate, seed, serve, demo, token, audit, keys, connectors.
 
 Each subcommand is added by one small ``_add_<name>(subparsers)`` function listed in
 ``COMMANDS``: it declares the subcommand's arguments and sets ``handler``, a function of the
@@ -362,6 +362,12 @@ def _add_keys(subparsers: Subparsers) -> None:
     add_keys_command(subparsers, ProgressBar)
 
 
+def _add_connectors(subparsers: Subparsers) -> None:
+    from jobs.connector_commands import add_connectors_command
+
+    add_connectors_command(subparsers)
+
+
 COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_migrate,
     _add_seed,
@@ -370,6 +376,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_token,
     _add_audit,
     _add_keys,
+    _add_connectors,
 ]
 
 

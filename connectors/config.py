@@ -3,8 +3,11 @@
 ``ConnectorConfig`` is the union of every built-in kind, discriminated on ``kind``.
 ``load_config`` parses and validates a file (or its text); a bad file raises
 ``ConfigFileError`` listing every problem as ``path.in[2].file: what is wrong`` in plain
-words, never quoting the values found (they may be secrets). ``json_schema`` is what
-``channelhub connectors schema`` prints and ``/schemas/connector.json`` serves.
+words, never quoting the values found (they may be secrets). ``load_configs`` and
+``parse_configs`` take a file holding one config or a list of them (``connectors apply``);
+``config_from_data`` validates already-parsed data (a config rebuilt from the store).
+``json_schema`` is what ``channelhub connectors schema`` prints and
+``/schemas/connector.json`` serves.
 """
 
 from __future__ import annotations
@@ -26,9 +29,12 @@ from connectors.soap.config import SoapConnectorConfig
 __all__ = [
     "ConfigFileError",
     "ConnectorConfig",
+    "config_from_data",
     "json_schema",
     "load_config",
+    "load_configs",
     "parse_config",
+    "parse_configs",
     "problems",
 ]
 
@@ -38,6 +44,11 @@ ConnectorConfig = Annotated[RestConnectorConfig | SoapConnectorConfig, Field(dis
 @lru_cache(maxsize=1)
 def _adapter() -> TypeAdapter[RestConnectorConfig | SoapConnectorConfig]:
     return TypeAdapter(ConnectorConfig)
+
+
+@lru_cache(maxsize=1)
+def _list_adapter() -> TypeAdapter[list[RestConnectorConfig | SoapConnectorConfig]]:
+    return TypeAdapter(list[ConnectorConfig])
 
 
 class ConfigFileError(ConfigError):
@@ -92,6 +103,63 @@ def parse_config(
         return _adapter().validate_python(data)
     except ValidationError as invalid:
         raise ConfigFileError(source, problems(invalid, data)) from None
+
+
+def config_from_data(
+    data: Any, *, source: str = "<data>"
+) -> RestConnectorConfig | SoapConnectorConfig:
+    """Validate already-parsed config data; raises ``ConfigFileError``."""
+    try:
+        return _adapter().validate_python(data)
+    except ValidationError as invalid:
+        raise ConfigFileError(source, problems(invalid, data)) from None
+
+
+def load_configs(path: Path) -> list[RestConnectorConfig | SoapConnectorConfig]:
+    """Every config in the file ``path``: one mapping or a list of them."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as problem:
+        raise ConfigFileError(str(path), [f"cannot be read ({problem})"]) from None
+    return parse_configs(text, source=str(path), json_text=path.suffix == ".json")
+
+
+def parse_configs(
+    text: str, *, source: str = "<text>", json_text: bool | None = None
+) -> list[RestConnectorConfig | SoapConnectorConfig]:
+    """Validate ``text`` holding one config or a list of configs (names must be unique)."""
+    if json_text is None:
+        json_text = text.lstrip().startswith(("{", "["))
+    if json_text:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as problem:
+            where = f"line {problem.lineno} column {problem.colno}"
+            raise ConfigFileError(source, [f"{where}: not valid JSON ({problem.msg})"]) from None
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as problem:
+            raise ConfigFileError(source, [f"not valid YAML ({_yaml_problem(problem)})"]) from None
+    if isinstance(data, Mapping):
+        return [config_from_data(data, source=source)]
+    if not isinstance(data, list) or not data:
+        raise ConfigFileError(
+            source, ["the file must hold a connector (key: value) or a non-empty list of them"]
+        )
+    try:
+        configs = _list_adapter().validate_python(data)
+    except ValidationError as invalid:
+        raise ConfigFileError(source, problems(invalid, data)) from None
+    names = [config.name for config in configs]
+    duplicates = [
+        f"[{position}].name: another connector in this file has the same name"
+        for position, name in enumerate(names)
+        if name in names[:position]
+    ]
+    if duplicates:
+        raise ConfigFileError(source, duplicates)
+    return configs
 
 
 def _yaml_problem(problem: yaml.YAMLError) -> str:

@@ -5,9 +5,9 @@
   index, so concurrent first uses agree on one key without savepoints).
 - ``load(key_ids)``: keys for decryption. The state is always read from the database (a
   key shredded by another process is refused at once); the KEK unwrap is cached.
-- ``named_secret(name)``: 32-byte secrets (``blind-index``, ``audit``) kept as data keys,
-  created once, race-safe; never rotated by ``rotate`` (that would orphan every index and
-  audit MAC).
+- ``named_secret(name)``: 32-byte secrets (``blind-index``, ``audit``, ``connector-hash``)
+  kept as data keys, created once, race-safe; never rotated by ``rotate`` (that would orphan
+  every index, audit MAC and connector config hash).
 - lifecycle (``security.key_lifecycle``): rotate, retire, rewrap under a new KEK, destroy.
 
 Each key is wrapped with the context ``{"purpose": ..., "key_id": ...}``, so a wrapped key
@@ -42,7 +42,7 @@ from store.models.keys import DataKeyRow
 
 __all__ = ["NAMED_SECRETS", "KeyService", "LoadedKeys", "kek_from_settings", "wrap_context"]
 
-NAMED_SECRETS = frozenset({"blind-index", "audit"})
+NAMED_SECRETS = frozenset({"blind-index", "audit", "connector-hash"})
 
 KekSource = KekProvider | Callable[[], KekProvider]
 

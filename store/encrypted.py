@@ -2,11 +2,16 @@
 
 Writes (mutations, demo seed), reads (masks, reveal), lookups (blind indexes), re-encryption,
 shredding and ``channelhub keys status`` all iterate over these, so adding a sensitive field
-(connector secrets next) means adding it here and to its model and migration.
+means adding it here and to its model and migration.
 
 Partner fields are personal: each partner's values are sealed under a data key of its own
 (``partner:<id>``), so destroying that key shreds that partner alone. Reveal needs
 ``reveal:financial`` for tax id and bank account, ``reveal:contact`` for phone and e-mail.
+
+Connector secrets (``connectors.secrets``: one sealed JSON object of a connector's secrets)
+are sealed under a data key per connector (``connector:<id>``), so rotation, re-encryption
+and ``keys status`` cover them like any other column. They have no reveal path in the graph:
+they are opened only to build a connector (``store.repositories.connectors``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from security.viewer import Permission
 
 __all__ = [
     "BANK_ACCOUNT",
+    "CONNECTOR_SECRETS",
     "CONTACT_EMAIL",
     "CONTACT_PHONE",
     "ENCRYPTED_COLUMNS",
@@ -27,6 +33,7 @@ __all__ = [
 ]
 
 PARTNER_KEY_SCOPE = "partner"
+CONNECTOR_KEY_SCOPE = "connector"
 
 TAX_ID = EncryptedColumn(
     "partners",
@@ -64,7 +71,16 @@ CONTACT_EMAIL = EncryptedColumn(
 )
 
 PARTNER_FIELDS: tuple[EncryptedColumn, ...] = (TAX_ID, BANK_ACCOUNT, CONTACT_PHONE, CONTACT_EMAIL)
-ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = PARTNER_FIELDS
+CONNECTOR_SECRETS = EncryptedColumn(
+    "connectors",
+    "secrets",
+    "connectorSecrets",
+    MaskKind.FULL,
+    Permission.CONNECTORS_MANAGE,
+    CONNECTOR_KEY_SCOPE,
+)
+
+ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (*PARTNER_FIELDS, CONNECTOR_SECRETS)
 
 
 def by_graph_name(name: str) -> EncryptedColumn:

@@ -2,6 +2,7 @@
 
 from store.models.api_key import ApiKey
 from store.models.audit import AuditEntry, AuditHead
+from store.models.connector import ConnectorRow
 from store.models.external import ExternalRef
 from store.models.keys import DataKeyRow, KeyJobCheckpoint
 from store.models.order import Order, OrderLine, OrderStatusChange
@@ -16,6 +17,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "AuditHead",
+    "ConnectorRow",
     "CooperationEvent",
     "DataKeyRow",
     "ExternalRef",

@@ -207,7 +207,8 @@ async def test_the_encryption_report_counts_rows_per_key_and_plaintext(auditor, 
         "{ encryptionReport { table column field rows plaintextRows keys { keyId rows } } }"
     )
     report = {r["column"]: r for r in data["encryptionReport"]}
-    assert set(report) == {"tax_id", "bank_account", "contact_phone", "contact_email"}
+    assert set(report) == {"tax_id", "bank_account", "contact_phone", "contact_email", "secrets"}
+    assert report["secrets"]["table"] == "connectors" and report["secrets"]["rows"] == 0
     assert report["tax_id"] == {
         "table": "partners",
         "column": "tax_id",

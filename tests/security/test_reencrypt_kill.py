@@ -67,8 +67,10 @@ async def test_a_killed_reencryption_resumes_and_loses_nothing(settings: Setting
         assert report.resumed_after == {"partners": killed_at}
         assert report.remaining == 0
         status = (await tools.status()).as_json()
-        for column in status["columns"].values():
-            assert set(column["by_state"]) == {"active"} and column["not_ciphertext"] == 0
+        for name, column in status["columns"].items():
+            assert set(column["by_state"]) <= {"active"} and column["not_ciphertext"] == 0
+            if name.startswith("partners."):  # the seed writes partners (no connectors)
+                assert set(column["by_state"]) == {"active"}
 
         expected = generate(SCALE, NOW).contacts
         async with tools.sessions() as session:

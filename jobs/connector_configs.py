@@ -1,0 +1,55 @@
+"""Connector configs from the store, rebuilt for building connectors (secrets opened).
+
+The one place that joins a stored row's public config and its opened secrets back into a
+validated config: sync jobs and ``channelhub connectors test/discover`` build connectors
+from it. Nothing here prints or logs a config.
+"""
+
+from __future__ import annotations
+
+from connectors.config import config_from_data
+from connectors.rest.config import RestConnectorConfig
+from connectors.secrets import join_secrets, split_secrets
+from connectors.soap.config import SoapConnectorConfig
+from security.field_crypto import FieldCrypto
+from store.repositories.connectors import ConnectorRepository, UpsertOutcome, prepare
+
+__all__ = ["StoredConfig", "apply_configs", "stored_config"]
+
+StoredConfig = RestConnectorConfig | SoapConnectorConfig
+
+
+async def apply_configs(
+    crypto: FieldCrypto, configs: list[StoredConfig]
+) -> list[tuple[UpsertOutcome, str]]:
+    """Create or update each config by name in one transaction; unchanged ones are not written."""
+    hash_key = await prepare(crypto)
+    outcomes: list[tuple[UpsertOutcome, str]] = []
+    async with crypto.keys.sessions.begin() as session:
+        repository = ConnectorRepository(session, crypto)
+        for config in configs:
+            public, secrets = split_secrets(config)
+            outcome, _ = await repository.upsert(
+                name=config.name,
+                kind=config.kind,
+                public=public,
+                secrets=secrets,
+                hash_key=hash_key,
+            )
+            outcomes.append((outcome, config.name))
+    return outcomes
+
+
+async def stored_config(crypto: FieldCrypto, name: str) -> StoredConfig | None:
+    """The stored config ``name`` with its secrets opened, validated; None if there is none.
+
+    Only for building a connector: never show what this returns.
+    """
+    async with crypto.keys.sessions() as session:
+        repository = ConnectorRepository(session, crypto)
+        row = await repository.get(name)
+        if row is None:
+            return None
+        public = repository.public_config(row)
+    secrets = await repository.open_secrets(row)
+    return config_from_data(join_secrets(public, secrets), source=f"stored connector {name!r}")
