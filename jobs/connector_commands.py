@@ -19,14 +19,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeAlias, TypeVar
 
-import httpx
-
 from connectors.config import ConfigFileError, json_schema, load_configs
 from connectors.errors import ConnectorError, scrub
 from connectors.protocol import Connector
-from connectors.registry import ConnectorResources, build_connector, load_registry
+from connectors.registry import load_registry
 from connectors.secrets import secret_values
-from jobs.connector_configs import StoredConfig, apply_configs, stored_config
+from jobs.connector_configs import StoredConfig, apply_configs, stored_config, with_connector
 from security.errors import SecurityError
 from security.field_crypto import FieldCrypto
 from security.key_service import KeyService, kek_from_settings
@@ -116,15 +114,7 @@ async def _with_connector(
     settings: Settings, config: StoredConfig, work: Callable[[Connector], Awaitable[T]]
 ) -> T:
     """Build the connector for ``config`` through the registry and run ``work`` on it."""
-    registry = load_registry()
-    timeout = httpx.Timeout(30.0, connect=5.0)
-    async with httpx.AsyncClient(timeout=timeout) as http:
-        resources = ConnectorResources(http=http, cache_dir=settings.data_dir / "cache")
-        connector = build_connector(registry, config, resources)
-        try:
-            return await work(connector)
-        finally:
-            await connector.aclose()
+    return await with_connector(load_registry(), settings.data_dir / "cache", config, work)
 
 
 def _run_on_connector(

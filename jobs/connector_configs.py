@@ -7,14 +7,24 @@ from it. Nothing here prints or logs a config.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
 from connectors.config import config_from_data
+from connectors.protocol import Connector
+from connectors.registry import ConnectorFactory, ConnectorResources, build_connector
 from connectors.rest.config import RestConnectorConfig
 from connectors.secrets import join_secrets, split_secrets
 from connectors.soap.config import SoapConnectorConfig
 from security.field_crypto import FieldCrypto
 from store.repositories.connectors import ConnectorRepository, UpsertOutcome, prepare
 
-__all__ = ["StoredConfig", "apply_configs", "stored_config"]
+__all__ = ["StoredConfig", "apply_configs", "stored_config", "with_connector"]
+
+T = TypeVar("T")
 
 StoredConfig = RestConnectorConfig | SoapConnectorConfig
 
@@ -53,3 +63,23 @@ async def stored_config(crypto: FieldCrypto, name: str) -> StoredConfig | None:
         public = repository.public_config(row)
     secrets = await repository.open_secrets(row)
     return config_from_data(join_secrets(public, secrets), source=f"stored connector {name!r}")
+
+
+async def with_connector(
+    registry: dict[str, ConnectorFactory],
+    cache_dir: Path,
+    config: StoredConfig,
+    work: Callable[[Connector], Awaitable[T]],
+) -> T:
+    """Build the connector for ``config`` through ``registry`` and run ``work`` on it.
+
+    The connector gets its own HTTP client (explicit timeouts) and is closed afterwards.
+    """
+    timeout = httpx.Timeout(30.0, connect=5.0)
+    async with httpx.AsyncClient(timeout=timeout) as http:
+        resources = ConnectorResources(http=http, cache_dir=cache_dir)
+        connector = build_connector(registry, config, resources)
+        try:
+            return await work(connector)
+        finally:
+            await connector.aclose()

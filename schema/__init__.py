@@ -12,6 +12,7 @@ from functools import lru_cache
 import strawberry
 from strawberry.tools import merge_types
 
+from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.execution import ValueObjectsExecutionContext
 from schema.limits import GraphQLLimits, allow_list_from, build_extensions
 from schema.mutations import Mutation
@@ -24,14 +25,16 @@ from schema.types.region import Region, Tier
 from schema.types.stock import Location, StockLevel
 from settings import Settings
 
-# The root query: the channel (schema.query) and the security auditor's fields (schema.security).
-RootQuery = merge_types("Query", (Query, SecurityQuery))
+# The root query: the channel (schema.query), the security auditor's fields (schema.security)
+# and connector management (schema.connectors); the root mutation adds connector management.
+RootQuery = merge_types("Query", (Query, SecurityQuery, ConnectorQuery))
+RootMutation = merge_types("Mutation", (Mutation, ConnectorMutation))
 
 
 def _schema(limits: GraphQLLimits, allow_list: dict[str, str] | None) -> strawberry.Schema:
     return strawberry.Schema(
         query=RootQuery,
-        mutation=Mutation,
+        mutation=RootMutation,
         types=[Region, Tier, Partner, PartnerDocument, Product, Location, StockLevel, Order],
         extensions=build_extensions(limits, allow_list),
         execution_context_class=ValueObjectsExecutionContext,

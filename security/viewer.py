@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.REVEAL_FINANCIAL,
             _P.API_KEYS_MANAGE,
             _P.AUDIT_READ,
+            _P.CONNECTORS_MANAGE,
         }
     ),
     Role.REGION_MANAGER: frozenset(

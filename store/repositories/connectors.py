@@ -76,6 +76,9 @@ class ConnectorRepository:
         stmt = select(ConnectorRow).where(ConnectorRow.name == name)
         return (await self.session.scalars(stmt)).first()
 
+    async def get_by_id(self, pk: int) -> ConnectorRow | None:
+        return await self.session.get(ConnectorRow, pk)
+
     async def list_all(self) -> Sequence[ConnectorRow]:
         """Every connector, by name."""
         return (await self.session.scalars(select(ConnectorRow).order_by(ConnectorRow.name))).all()
