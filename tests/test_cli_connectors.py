@@ -5,9 +5,8 @@ appears in any output. The remote is a small HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import text
 import cli
 from connectors.config import json_schema
 from settings import Settings
+from tests.local_server import serving
 
 CANARY = "canary-pw-Qm4tY8vLr2Xa"
 
@@ -41,12 +41,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def remote() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Handler) as url:
+        yield url
 
 
 def config_text(remote: str, *, name: str = "erp", prefix: str = "ok", page_size: int = 50) -> str:

@@ -6,7 +6,6 @@ appears in any response. The remote is a small HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from security.viewer import Role
+from tests.local_server import serving
 
 CANARY = "canary-pw-Zk7uP3wQs9Lb"
 RECORDS = [
@@ -39,12 +39,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def remote() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Handler) as url:
+        yield url
 
 
 def config(remote: str) -> dict[str, Any]:

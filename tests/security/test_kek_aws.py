@@ -6,32 +6,21 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3  # type: ignore[import-untyped]
 import pytest
-from moto import mock_aws
 
 from security.errors import IntegrityError, KeyManagementError
 from security.kek import AwsKmsKek, LocalKeyring, rewrap
 from security.keys import new_data_key_material
+from tests.kms import REGION, fake_kms_key
 
-REGION = "eu-central-1"
 CONTEXT = {"purpose": "default", "key_id": "1"}
 
 
 @pytest.fixture
 def kms_key_id(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A symmetric KMS key in moto's fake account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        client = boto3.client("kms", region_name=REGION)
-        yield client.create_key(Description="channelhub test KEK")["KeyMetadata"]["Arn"]
+    with fake_kms_key(monkeypatch, "channelhub test KEK") as arn:
+        yield arn
 
 
 def test_wrap_and_unwrap_through_kms(kms_key_id: str):

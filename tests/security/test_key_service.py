@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]
 import pytest
-from moto import mock_aws
 from sqlalchemy import func, select, update
 
 from demo import seed
@@ -25,9 +24,9 @@ from security.key_service import KeyService
 from settings import Settings
 from store.engine import create_engine, create_sessionmaker
 from store.models import DataKeyRow, Partner
+from tests.kms import REGION, fake_kms_key
 from tests.security.encrypted_partners import SECRETS, create, reveal_all
 
-REGION = "eu-central-1"
 TINY = Scale("tiny", provinces=2, cities_per_province=2, partners=12, products=30, orders=300)
 
 
@@ -134,17 +133,8 @@ async def test_the_demo_seed_seals_every_partner_under_its_own_key(settings, app
 
 @pytest.fixture
 def kms_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        client = boto3.client("kms", region_name=REGION)
-        yield client.create_key(Description="channelhub KEK")["KeyMetadata"]["Arn"]
+    with fake_kms_key(monkeypatch, "channelhub KEK") as arn:
+        yield arn
 
 
 async def test_field_encryption_through_aws_kms(kms_key, settings, gql, app, sessions):

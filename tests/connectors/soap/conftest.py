@@ -7,14 +7,15 @@ time) on 127.0.0.1 and answers ``ReadMultiple`` with bookmark paging over fake r
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from lxml import etree  # type: ignore[import-untyped]
+
+from tests.local_server import serving
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ERP_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "erp"
@@ -118,11 +119,5 @@ def _handler(stub: NavStub, wsdl_dir: Path) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def nav_stub(erp_fixtures: Path) -> Iterator[NavStub]:
     stub = NavStub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub, erp_fixtures / "nav"))
-    stub.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield stub
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(_handler(stub, erp_fixtures / "nav")) as stub.base_url:
+        yield stub

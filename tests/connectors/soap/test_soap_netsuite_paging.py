@@ -5,10 +5,9 @@ exactly once, by config alone."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from lxml import etree  # type: ignore[import-untyped]
 
 from connectors.soap import SoapConnector, SoapConnectorConfig
+from tests.local_server import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -132,14 +132,8 @@ def _handler(stub: NetSuiteStub, wsdl_dir: Path) -> type[BaseHTTPRequestHandler]
 @pytest.fixture(scope="module")
 def netsuite_server(erp_fixtures: Path) -> Iterator[NetSuiteStub]:
     stub = NetSuiteStub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub, erp_fixtures / "netsuite-2017_1"))
-    stub.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield stub
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(_handler(stub, erp_fixtures / "netsuite-2017_1")) as stub.base_url:
+        yield stub
 
 
 @pytest.fixture
