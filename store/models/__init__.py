@@ -4,8 +4,11 @@ from store.models.api_key import ApiKey
 from store.models.audit import AuditEntry, AuditHead
 from store.models.connector import ConnectorRow
 from store.models.external import ExternalRef
+from store.models.jobs import DeadLetter, JobRun, Schedule, SyncState
 from store.models.keys import DataKeyRow, KeyJobCheckpoint
+from store.models.live import LiveValue
 from store.models.order import Order, OrderLine, OrderStatusChange
+from store.models.outbox import OutboxEntry
 from store.models.partner import CooperationEvent, Partner, PartnerDocument
 from store.models.product import Product
 from store.models.quarantine import QuarantinedRecord
@@ -20,17 +23,23 @@ __all__ = [
     "ConnectorRow",
     "CooperationEvent",
     "DataKeyRow",
+    "DeadLetter",
     "ExternalRef",
+    "JobRun",
     "KeyJobCheckpoint",
+    "LiveValue",
     "Location",
     "Order",
     "OrderLine",
     "OrderStatusChange",
+    "OutboxEntry",
     "Partner",
     "PartnerDocument",
     "Product",
     "QuarantinedRecord",
     "Region",
+    "Schedule",
     "StockLevel",
+    "SyncState",
     "Tier",
 ]
