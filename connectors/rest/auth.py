@@ -2,14 +2,17 @@
 
 none, basic, bearer, an API key in a header or the query, and OAuth2 client credentials
 (the token is fetched through the same client, cached until shortly before it expires and
-refreshed once when the API answers 401). Each authenticator lists its ``secrets()`` so the
-connector can scrub them from every error; nothing here logs or formats a secret.
+refreshed once when the API answers 401; on the async client one fetch at a time: concurrent
+requests that find the token expired wait for that one fetch instead of each fetching).
+Each authenticator lists its ``secrets()`` so the connector can scrub them from every error;
+nothing here logs or formats a secret.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from collections.abc import Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
 import httpx
@@ -94,6 +97,7 @@ class OAuth2ClientCredentialsAuth(RestAuth):
         self._connector = connector
         self._token: str | None = None
         self._expires_at: float | None = None
+        self._lock: asyncio.Lock | None = None
         self.fetches = 0
 
     def secrets(self) -> list[str]:
@@ -115,6 +119,35 @@ class OAuth2ClientCredentialsAuth(RestAuth):
             yield from self._fetch(request)
             request.headers["Authorization"] = f"Bearer {self._token}"
             yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """As ``auth_flow``, with token fetches single-flighted under one lock."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        fresh = False
+        if not self._valid():
+            async with self._lock:  # a fetch in flight finishes before anyone looks again
+                if not self._valid():
+                    fetch = self._fetch(request)
+                    token_response = yield next(fetch)
+                    await token_response.aread()
+                    _finish(fetch, token_response)
+                    fresh = True
+        used = self._token
+        request.headers["Authorization"] = f"Bearer {used}"
+        response = yield request
+        if response.status_code != 401 or fresh:
+            return
+        async with self._lock:
+            if self._token == used:  # nobody refreshed it meanwhile: refresh once
+                fetch = self._fetch(request)
+                token_response = yield next(fetch)
+                await token_response.aread()
+                _finish(fetch, token_response)
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
 
     def _fetch(self, original: httpx.Request) -> Flow:
         config = self._config
@@ -166,6 +199,15 @@ class OAuth2ClientCredentialsAuth(RestAuth):
 
     def _scrub(self, message: str) -> str:
         return scrub(message, [self._secret])
+
+
+def _finish(flow: Flow, response: httpx.Response) -> None:
+    """Hand the token response to a ``_fetch`` flow and run it to its end."""
+    try:
+        flow.send(response)
+    except StopIteration:
+        return
+    raise RuntimeError("token flow yielded more than one request")  # pragma: no cover
 
 
 def build_auth(config: Authenticator, *, clock: Callable[[], float], connector: str) -> RestAuth:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -94,6 +95,20 @@ async def test_oauth2_token_is_fetched_once_and_reused():
     async with open_connector(config(auth=OAUTH), server) as connector:
         for _ in range(3):
             await read_all(connector)
+    assert server.issued == 1
+
+
+async def test_concurrent_reads_share_one_token_fetch():
+    server = OAuthServer()
+
+    async def slow_token_server(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TOKEN_URL:
+            await asyncio.sleep(0.02)  # every reader finds no token while this one is fetched
+        return server(request)
+
+    async with open_connector(config(auth=OAUTH), slow_token_server) as connector:
+        results = await asyncio.gather(*(read_all(connector) for _ in range(5)))
+    assert [pages[0].records for pages in results] == [[{"id": 1}]] * 5
     assert server.issued == 1
 
 
