@@ -86,6 +86,24 @@ class Settings(BaseSettings):
         description="JSON allow-list {sha256: query}; when set, only those queries run.",
     )
 
+    # -- scheduler -----------------------------------------------------------------------
+    embedded_scheduler: bool = Field(
+        default=True, description="Run the cron scheduler inside `serve`/`demo`."
+    )
+    scheduler_interval_seconds: float = Field(
+        default=15.0, gt=0, le=3600, description="How often the scheduler looks for due runs."
+    )
+    scheduler_stale_run_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="A scheduled run still QUEUED/RUNNING after this long no longer holds back "
+        "the next one.",
+    )
+    outbox_sweep_cron: str = Field(
+        default="* * * * *",
+        description="Cron expression of the outbox sweep (delivers overdue entries); '' = off.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
