@@ -35,6 +35,10 @@ class RestAuth(httpx.Auth):
     def secrets(self) -> list[str]:
         return []
 
+    def query_params(self) -> frozenset[str]:
+        """Query parameters this authenticator adds to every request (never saved in state)."""
+        return frozenset()
+
     def auth_flow(self, request: httpx.Request) -> Flow:
         yield request
 
@@ -74,6 +78,9 @@ class ApiKeyAuth(RestAuth):
 
     def secrets(self) -> list[str]:
         return [self._key]
+
+    def query_params(self) -> frozenset[str]:
+        return frozenset({self._name}) if self._where == "query" else frozenset()
 
     def auth_flow(self, request: httpx.Request) -> Flow:
         if self._where == "header":

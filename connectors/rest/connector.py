@@ -74,7 +74,10 @@ class RestConnector:
     async def _fetch(
         self, stream: RestStream, position: JsonObject, cursor: Any, *, max_attempts: int | None
     ) -> tuple[httpx.Response, Any, list[JsonObject]]:
-        requester, paginator = self.requester, build_paginator(stream.paginator)
+        requester, paginator = (
+            self.requester,
+            build_paginator(stream.paginator, self.auth.query_params()),
+        )
         url = paginator.url(position)
         params: dict[str, Any] = {}
         if url is None:
@@ -104,7 +107,7 @@ class RestConnector:
     ) -> AsyncGenerator[Page, None]:
         """Pages of ``stream`` from ``state`` on; each page's state resumes after it."""
         config = self._stream(stream)
-        paginator = build_paginator(config.paginator)
+        paginator = build_paginator(config.paginator, self.auth.query_params())
         incremental = Incremental(config.incremental) if config.incremental else None
         saved = dict(state or {})
         best = saved.get("cursor")
@@ -135,7 +138,7 @@ class RestConnector:
         try:
             if self.config.streams:
                 stream = self.config.streams[0]
-                first = build_paginator(stream.paginator).first()
+                first = build_paginator(stream.paginator, self.auth.query_params()).first()
                 await self._fetch(stream, first, None, max_attempts=1)
             else:
                 base = self.config.connection.base_url
@@ -152,7 +155,7 @@ class RestConnector:
         """Streams (fields from one sample record of the first page) and operations."""
         found: list[EndpointInfo] = []
         for stream in self.config.streams:
-            first = build_paginator(stream.paginator).first()
+            first = build_paginator(stream.paginator, self.auth.query_params()).first()
             _, _, records = await self._fetch(stream, first, None, max_attempts=None)
             sample = records[0] if records else {}
             fields = tuple(FieldInfo(k, _json_type(v)) for k, v in sample.items())

@@ -114,6 +114,12 @@ class Cursor(SinglePage):
 
 
 class LinkHeader(SinglePage):
+    """Follows ``Link: <url>; rel="next"``; the saved URL drops the authenticator's query
+    parameters (an API key a server echoes into its links never lands in the stream state)."""
+
+    def __init__(self, drop_params: frozenset[str] = frozenset()) -> None:
+        self._drop = drop_params
+
     def first(self) -> JsonObject:
         return {"url": None}
 
@@ -127,10 +133,15 @@ class LinkHeader(SinglePage):
         target = response.links.get("next", {}).get("url")
         if not target:
             return None
-        return {"url": str(response.request.url.join(target))}
+        url = response.request.url.join(target)
+        kept = [(k, v) for k, v in url.params.multi_items() if k not in self._drop]
+        return {"url": str(url.copy_with(params=kept) if self._drop else url)}
 
 
-def build_paginator(config: PaginatorConfig) -> Paginator:
+def build_paginator(
+    config: PaginatorConfig, drop_params: frozenset[str] = frozenset()
+) -> Paginator:
+    """The paginator for ``config``; ``drop_params`` are the authenticator's query parameters."""
     if isinstance(config, OffsetPaginator):
         return Offset(config)
     if isinstance(config, PageNumberPaginator):
@@ -138,5 +149,5 @@ def build_paginator(config: PaginatorConfig) -> Paginator:
     if isinstance(config, CursorPaginator):
         return Cursor(config)
     if isinstance(config, LinkHeaderPaginator):
-        return LinkHeader()
+        return LinkHeader(drop_params)
     return SinglePage()

@@ -105,3 +105,24 @@ async def test_no_paginator_reads_one_page_with_the_root_selector():
     assert len(pages) == 1
     assert pages[0].records == RECORDS
     assert pages[0].last
+
+
+async def test_link_header_state_never_keeps_an_echoed_api_key():
+    key = "k-echoed-secret-123"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.params["api_key"] == key  # the authenticator adds it to every page
+        start = int(request.url.params.get("from", "0"))
+        headers: dict[str, str] = {}
+        if start + 3 < len(RECORDS):  # the server echoes the key into its links
+            headers["Link"] = f'</api/orders?from={start + 3}&api_key={key}>; rel="next"'
+        return httpx.Response(200, json={"data": RECORDS[start : start + 3]}, headers=headers)
+
+    auth = {"type": "api_key", "in": "query", "name": "api_key", "key": key}
+    cfg = config(streams=_stream({"type": "link_header"}), auth=auth)
+    async with open_connector(cfg, handler) as connector:
+        pages = await read_all(connector)
+    assert [r["id"] for page in pages for r in page.records] == list(range(7))
+    states = [str(page.state) for page in pages]
+    assert all(key not in state for state in states)
+    assert "from=3" in states[0]
