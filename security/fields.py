@@ -53,6 +53,8 @@ class EncryptedColumn:
     """Prefix of the data key purpose: values of row 42 use the key ``<key_scope>:42``."""
     normalizer: Normalizer | None = None
     """Set for blind-indexed columns: what equality means (``digits_only``...)."""
+    shared_key: bool = False
+    """One data key (purpose ``key_scope``) for every row, instead of one per row."""
 
     @property
     def ct_attr(self) -> str:
@@ -71,7 +73,7 @@ class EncryptedColumn:
         return self.normalizer is not None
 
     def purpose(self, row_id: int) -> str:
-        return f"{self.key_scope}:{row_id}"
+        return self.key_scope if self.shared_key else f"{self.key_scope}:{row_id}"
 
     def context(self, row_id: int) -> FieldContext:
         return FieldContext(self.table, self.column, str(row_id))

@@ -12,6 +12,11 @@ Connector secrets (``connectors.secrets``: one sealed JSON object of a connector
 are sealed under a data key per connector (``connector:<id>``), so rotation, re-encryption
 and ``keys status`` cover them like any other column. They have no reveal path in the graph:
 they are opened only to build a connector (``store.repositories.connectors``).
+
+Quarantined payloads (``quarantined_records.payload``: the raw record an ERP sent) share one
+data key, purpose ``quarantine`` (a key per rejected record would cost a key wrap each); they
+are listed here so rotation, re-encryption and ``keys status`` cover them too. They are
+opened only by ``store.repositories.quarantine`` (a retry after a mapping fix), never shown.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ __all__ = [
     "CONTACT_PHONE",
     "ENCRYPTED_COLUMNS",
     "PARTNER_FIELDS",
+    "QUARANTINE_PAYLOAD",
     "TAX_ID",
     "by_graph_name",
 ]
@@ -80,7 +86,21 @@ CONNECTOR_SECRETS = EncryptedColumn(
     CONNECTOR_KEY_SCOPE,
 )
 
-ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (*PARTNER_FIELDS, CONNECTOR_SECRETS)
+QUARANTINE_PAYLOAD = EncryptedColumn(
+    "quarantined_records",
+    "payload",
+    "quarantinedPayload",
+    MaskKind.FULL,
+    Permission.CONNECTORS_MANAGE,
+    "quarantine",
+    shared_key=True,
+)
+
+ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
+    *PARTNER_FIELDS,
+    CONNECTOR_SECRETS,
+    QUARANTINE_PAYLOAD,
+)
 
 
 def by_graph_name(name: str) -> EncryptedColumn:

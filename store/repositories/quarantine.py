@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from security.cipher import FieldContext, decode_text, encode_text, header, seal, unseal
 from security.errors import CryptoError
+from store.encrypted import QUARANTINE_PAYLOAD
 from store.models.quarantine import QuarantinedRecord
 
 if TYPE_CHECKING:
@@ -31,13 +32,12 @@ if TYPE_CHECKING:
 
 __all__ = ["QUARANTINE_KEY_PURPOSE", "QuarantineRepository", "payload_context"]
 
-QUARANTINE_KEY_PURPOSE = "quarantine"
-_TABLE = "quarantined_records"
+QUARANTINE_KEY_PURPOSE = QUARANTINE_PAYLOAD.key_scope
 
 
 def payload_context(row_id: int) -> FieldContext:
     """Where a sealed payload lives: bound into its associated data."""
-    return FieldContext(_TABLE, "payload", str(row_id))
+    return QUARANTINE_PAYLOAD.context(row_id)
 
 
 def _json_default(value: Any) -> Any:

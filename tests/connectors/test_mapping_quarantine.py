@@ -130,3 +130,37 @@ async def test_rejected_records_of_a_page_are_listed_counted_and_resolved(sessio
         resolved = everything[0]
         assert resolved.resolved_at == NOW
         assert resolved.retried_at == NOW
+
+
+async def test_rotation_and_reencryption_cover_quarantined_payloads(app, sessions, keys, settings):
+    from jobs.key_admin import KeyTools
+    from security.cipher import header
+
+    ids = [
+        await quarantine(
+            sessions, keys, connector="erp", stream="customers", reason="x: bad",
+            payload={"id": f"C-{n}", "taxId": CANARY},
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    tools = KeyTools(settings)
+    try:
+        before = (await tools.status()).columns["quarantined_records.payload"]
+        assert sum(before.by_key.values()) == 3 and len(before.by_key) == 1  # one shared key
+        await tools.rotate()
+        report = await tools.reencrypt(batch=2)
+        after = (await tools.status()).columns["quarantined_records.payload"]
+    finally:
+        await tools.close()
+    assert report.remaining == 0
+    assert after.by_state == {"active": 3}
+    assert set(after.by_key) != set(before.by_key)  # moved to the new key
+    async with sessions() as session:
+        for n, row_id in enumerate(ids):
+            row = await session.get(QuarantinedRecord, row_id)
+            assert row is not None
+            assert header(row.payload_ct).key_id in after.by_key
+            assert await QuarantineRepository(session, keys).payload(row) == {
+                "id": f"C-{n}",
+                "taxId": CANARY,
+            }
