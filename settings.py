@@ -9,14 +9,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
 
 
+def _url_kind(url: str) -> str:
+    """The kind of service a broker or events URL names ("" and "inprocess": in-process)."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else url.lower()
+    return {
+        "": "inprocess",
+        "inprocess": "inprocess",
+        "redis": "redis",
+        "rediss": "redis",
+        "amqp": "rabbitmq",
+        "amqps": "rabbitmq",
+        "postgresql": "postgresql",
+        "postgres": "postgresql",
+    }.get(scheme, f"unknown scheme {scheme!r}")
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CHANNELHUB_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a mistyped URL may carry a password; errors name the field only
+    model_config = SettingsConfigDict(
+        env_prefix="CHANNELHUB_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     data_dir: Path = Field(
         default=DEFAULT_DATA_DIR, description="Folder for the embedded SQLite file and local keys."
@@ -103,6 +121,103 @@ class Settings(BaseSettings):
         default="* * * * *",
         description="Cron expression of the outbox sweep (delivers overdue entries); '' = off.",
     )
+
+    # -- background jobs -----------------------------------------------------------------
+    broker_url: str = Field(
+        default="",
+        description="Job broker: empty = in-process (jobs run inside serve/demo), "
+        "redis://… or amqp://… to run `channelhub worker` processes anywhere.",
+    )
+    broker_namespace: str = Field(
+        default="channelhub",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,59}$",
+        description="Prefix of queue names, Redis keys and event channels: hubs sharing one "
+        "broker use different namespaces.",
+    )
+    events_url: str = Field(
+        default="",
+        description="Where job-run events are published: 'inprocess', redis://… or "
+        "postgresql://…; default: Redis when the broker is Redis, else PostgreSQL "
+        "LISTEN/NOTIFY when the database is PostgreSQL, else in-process.",
+    )
+    embedded_worker: bool | None = Field(
+        default=None,
+        description="Run a job worker inside serve/demo; default: on for the in-process broker.",
+    )
+    worker_threads: int = Field(
+        default=8, ge=1, le=256, description="Job threads per worker process."
+    )
+    worker_processes: int = Field(
+        default=1, ge=1, le=64, description="Processes `channelhub worker` starts by default."
+    )
+    worker_shutdown_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="On SIGTERM, how long running jobs may take to finish before the worker "
+        "exits anyway (their messages return to the queue and resume from their checkpoint).",
+    )
+    job_max_retries: int = Field(
+        default=10, ge=0, description="Retries of a job failing with a transient error."
+    )
+    job_min_backoff_ms: int = Field(
+        default=1_000, ge=1, description="First retry delay; doubles each retry."
+    )
+    job_max_backoff_ms: int = Field(
+        default=300_000, ge=1, description="Longest delay between two retries."
+    )
+    job_time_limit_seconds: float = Field(
+        default=3600.0, gt=0, description="A job running longer is interrupted (and retried)."
+    )
+    redis_heartbeat_timeout_ms: int = Field(
+        default=15_000,
+        ge=1_000,
+        description="Redis broker: a worker silent this long is presumed dead and the "
+        "messages it held go back to their queue.",
+    )
+    redis_maintenance_chance: int = Field(
+        default=10_000,
+        ge=0,
+        le=1_000_000,
+        description="Redis broker: per million broker commands, how many also requeue the "
+        "messages of dead workers (higher: a killed worker's jobs come back sooner).",
+    )
+
+    @property
+    def broker_kind(self) -> str:
+        """Which broker ``broker_url`` names: "inprocess", "redis" or "rabbitmq"."""
+        return _url_kind(self.broker_url)
+
+    @property
+    def resolved_events_url(self) -> str:
+        """Where job-run events go: the explicit ``events_url``, else the default rule."""
+        if self.events_url:
+            return self.events_url
+        if self.broker_kind == "redis":
+            return self.broker_url
+        if not self.is_sqlite:
+            return self.resolved_database_url
+        return "inprocess"
+
+    @property
+    def should_embed_worker(self) -> bool:
+        if self.embedded_worker is None:
+            return self.broker_kind == "inprocess"
+        return self.embedded_worker
+
+    @field_validator("broker_url", "events_url")
+    @classmethod
+    def _known_scheme(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        kind = _url_kind(value)
+        allowed = {"broker_url": ("inprocess", "redis", "rabbitmq")}.get(
+            info.field_name or "", ("inprocess", "redis", "postgresql")
+        )
+        if kind not in allowed:
+            raise ValueError(
+                "use an empty value (in-process), redis://…, rediss://…"
+                + (", amqp://… or amqps://…" if "rabbitmq" in allowed else " or postgresql://…")
+            )
+        return value
 
     @property
     def resolved_database_url(self) -> str:
