@@ -3,16 +3,20 @@
     JobError                  every failure the job runtime raises itself
     ├── UnknownConnector      the run names a connector that is missing or was deleted
     ├── UnknownStream         the run names a stream its connector does not declare
-    └── JobCancelled          an operator cancelled the run; stop at the next checkpoint
+    ├── UnknownJobKind        a run of a kind no actor knows (a newer server, a typo)
+    ├── JobCancelled          an operator cancelled the run; stop at the next checkpoint
+    └── BrokerUnavailable     the broker did not take a message (retried briefly first)
 
 Retry policy (the broker's Retries middleware asks ``should_retry``):
-- config errors fail at once, without retry: ``UnknownConnector``, ``UnknownStream`` and
-  ``connectors.errors.ConfigError`` (and ``PermanentError``: the remote refused for good);
-  the job run is marked FAILED with a message that says what to fix;
+- config errors fail at once, without retry: ``UnknownConnector``, ``UnknownStream``,
+  ``UnknownJobKind`` and ``connectors.errors.ConfigError``; the job run is marked FAILED
+  with a message that says what to fix (``is_config_error``);
+- ``connectors.errors.PermanentError`` (the remote refused for good) is not retried either:
+  the message is dead-lettered at once, to be replayed after the cause is fixed;
 - ``JobCancelled`` is not a failure: the run is already CANCELLED, nothing is retried;
 - transient failures (``connectors.errors.RetriableError`` and anything unexpected) are
   retried with exponential backoff until the retries run out; then the message is
-  dead-lettered (jobs/deadletters.py).
+  dead-lettered (jobs/deadletters.py) and its run marked FAILED.
 
 Messages never carry secrets: connector errors are scrubbed before they are built.
 """
@@ -56,6 +60,31 @@ class UnknownStream(JobError):
         self.stream = stream
 
 
+class UnknownJobKind(JobError):
+    """A job run of a kind this worker has no job for."""
+
+    kind = "config_error"
+
+    def __init__(self, job_kind: str, known: list[str]) -> None:
+        super().__init__(
+            f"no job of kind {job_kind!r} in this worker (known: {', '.join(known)}): "
+            "upgrade the worker or fix the run's kind"
+        )
+        self.job_kind = job_kind
+
+
+class BrokerUnavailable(JobError):
+    """The broker did not take a message after a few tries; the run stays QUEUED."""
+
+    kind = "transient_error"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"the job broker is not reachable ({reason}): check CHANNELHUB_BROKER_URL and "
+            "that the broker is running; the run stays queued in the database"
+        )
+
+
 class JobCancelled(JobError):
     """The run was cancelled by an operator; the job stops at its next checkpoint."""
 
@@ -66,6 +95,7 @@ class JobCancelled(JobError):
 NOT_RETRIED: tuple[type[BaseException], ...] = (
     UnknownConnector,
     UnknownStream,
+    UnknownJobKind,
     JobCancelled,
     ConfigError,
     PermanentError,
@@ -79,4 +109,4 @@ def should_retry(exc: BaseException) -> bool:
 
 def is_config_error(exc: BaseException) -> bool:
     """Whether ``exc`` means the configuration must be fixed before the job can work."""
-    return isinstance(exc, (UnknownConnector, UnknownStream, ConfigError))
+    return isinstance(exc, (UnknownConnector, UnknownStream, UnknownJobKind, ConfigError))
