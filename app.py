@@ -3,8 +3,9 @@
 Routes: ``/graphql`` (GraphQL over HTTP POST/GET, GraphiQL in a browser, WebSocket with the
 ``graphql-transport-ws`` protocol only), ``/healthz`` (process up), ``/readyz`` (database
 reachable), ``/schemas/connector.json`` (the JSON Schema of a connector config: public
-documentation, no credential needed). The lifespan applies migrations for the embedded
-default and disposes the engine.
+documentation, no credential needed), ``/metrics`` (Prometheus text: job runs, records,
+durations, queue depth, outbox backlog, connector calls; ``jobs.metrics``). The lifespan
+applies migrations for the embedded default and disposes the engine.
 
 The connector registry (built-in kinds plus entry-point plugins) is loaded once in
 ``create_app``: a plugin that fails to load raises ``PluginLoadError`` naming it, and the
@@ -34,6 +35,9 @@ from strawberry.types.unset import UnsetType
 
 from connectors.config import json_schema
 from connectors.registry import ConnectorFactory, load_registry
+from jobs.connector_calls import instrument_kinds
+from jobs.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from jobs.metrics import HubMetrics
 from schema import build_schema
 from schema.context import Context
 from schema.http import GraphQLHTTPView, HTTPError
@@ -122,7 +126,9 @@ class GraphQLApp(GraphQLHTTPView):
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    connector_kinds = load_registry()  # a broken plugin stops start-up here (PluginLoadError)
+    # a broken plugin stops start-up here (PluginLoadError); every connector built from the
+    # registry has its calls timed for /metrics (jobs.connector_calls)
+    connector_kinds = instrument_kinds(load_registry())
     engine = create_engine(settings)
     sessions = create_sessionmaker(engine)
     keys = KeyService(sessions, lambda: kek_from_settings(settings))  # KEK built on first use
@@ -153,6 +159,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def connector_schema(_request: Request) -> Response:
         return JSONResponse(json_schema())
 
+    metrics = HubMetrics(sessions, broker=lambda: getattr(hub, "broker", None))
+
+    async def metrics_text(_request: Request) -> Response:
+        return Response(await metrics.render(), headers={"Content-Type": METRICS_CONTENT_TYPE})
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if settings.should_auto_migrate:
@@ -167,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/schemas/connector.json", connector_schema, methods=["GET"]),
+            Route("/metrics", metrics_text, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
