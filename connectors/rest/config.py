@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from connectors.live_config import RestLive, duplicate_live_fields
 from connectors.mapping_config import EntityMapping
 
 Scalar = str | int | float | bool
@@ -231,7 +232,10 @@ class RestStream(Strict):
     schedule: str | None = Field(
         default=None, description="Cron expression for sync jobs (5 fields); None: manual only."
     )
-    live: bool = Field(default=False, description="Also resolve this stream at query time.")
+    live: RestLive = Field(
+        default=None,
+        description="Expose this stream as a field on a hub type, read at query time (live).",
+    )
 
     @field_validator("schedule")
     @classmethod
@@ -239,6 +243,13 @@ class RestStream(Strict):
         if value is not None and len(value.split()) not in (5, 6):
             raise ValueError("schedule must be a cron expression of 5 (or 6) fields")
         return value
+
+    @model_validator(mode="after")
+    def _live_keys(self) -> RestStream:
+        live = self.live
+        if live is not None and live.key_param is None and "{key}" not in self.request.path:
+            raise ValueError("live: give key_param, or put {key} in request.path")
+        return self
 
 
 class RestOperation(Strict):
@@ -283,6 +294,9 @@ class RestConnectorConfig(Strict):
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:
                 raise ValueError(f"duplicate {label} names: {', '.join(duplicates)}")
+        live = duplicate_live_fields(self.streams)
+        if live:
+            raise ValueError(f"live fields declared by more than one stream: {', '.join(live)}")
         return self
 
     def stream(self, name: str) -> RestStream | None:

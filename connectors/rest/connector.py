@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import jmespath
 
 from connectors.errors import ConfigError, MappingError, PermanentError, RetriableError
+from connectors.live import fetch_batches
 from connectors.protocol import (
     CheckResult,
     EndpointInfo,
@@ -192,6 +194,34 @@ class RestConnector:
             )
         raw = answer if isinstance(answer, dict) else {"body": answer}
         return WriteResult(reference=str(reference), raw=raw)
+
+    async def fetch(self, stream: str, keys: Sequence[str]) -> list[JsonObject]:
+        """Records of the live ``stream`` for ``keys`` (``connectors.live.LiveReader``).
+
+        Up to ``live.batch_size`` keys per request, joined in ``live.key_param`` (or one
+        request per key filling ``{key}`` in the path); the stream's fixed parameters and its
+        paginator's first page are sent, never an incremental cursor; no retries.
+        """
+        config = self._stream(stream)
+        live = config.live
+        if live is None:
+            raise self.requester.config_error(f"stream {stream!r} is not live")
+        size = live.batch_size if live.key_param else 1
+
+        async def one(batch: list[str]) -> list[JsonObject]:
+            request = config.request
+            params, path = dict(request.params), request.path
+            if live.key_param:
+                params[live.key_param] = live.key_separator.join(batch)
+            else:
+                path = path.replace("{key}", quote(batch[0], safe=""))
+            changed = request.model_copy(update={"path": path, "params": params})
+            single = config.model_copy(update={"request": changed, "incremental": None})
+            first = build_paginator(config.paginator).first()
+            _, _, records = await self._fetch(single, first, None, max_attempts=1)
+            return records
+
+        return await fetch_batches(keys, size, one)
 
     async def aclose(self) -> None:
         """Nothing to release: the HTTP client is shared and owned by the app."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from connectors.live_config import SoapLive, duplicate_live_fields, template_mentions
 from connectors.mapping_config import EntityMapping
 
 
@@ -139,7 +140,18 @@ class SoapStream(_Strict):
     paginator: Paginator = Field(default_factory=NoPaginator, description="How to page.")
     mapping: EntityMapping | None = Field(default=None, description="Remote record → entity.")
     schedule: str | None = Field(default=None, description="Cron expression for syncs.")
-    live: bool = Field(default=False, description="Resolved at query time, not only synced.")
+    live: SoapLive = Field(
+        default=None,
+        description="Expose this stream as a field on a hub type, read at query time (live).",
+    )
+
+    @model_validator(mode="after")
+    def _live_keys(self) -> SoapStream:
+        if self.live is not None and not (
+            template_mentions(self.args, "keys") or template_mentions(self.args, "key")
+        ):
+            raise ValueError("live: the stream's args must hold {keys} or {key}")
+        return self
 
 
 class SoapOperation(_Strict):
@@ -163,6 +175,13 @@ class SoapConnectorConfig(_Strict):
     connection: SoapConnection = Field(description="WSDL, endpoint and credentials.")
     streams: list[SoapStream] = Field(default_factory=list, description="Read operations.")
     operations: list[SoapOperation] = Field(default_factory=list, description="Write operations.")
+
+    @model_validator(mode="after")
+    def _unique_live_fields(self) -> SoapConnectorConfig:
+        live = duplicate_live_fields(self.streams)
+        if live:
+            raise ValueError(f"live fields declared by more than one stream: {', '.join(live)}")
+        return self
 
     def secrets(self) -> list[str]:
         """Every secret of this connector, for scrubbing messages."""

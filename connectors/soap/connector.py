@@ -10,7 +10,7 @@ classification in ``connectors.soap.faults``. Never touches the store.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ from zeep.transports import Transport
 from zeep.wsse.username import UsernameToken
 
 from connectors.errors import ConfigError, ConnectorError, PermanentError, RetriableError
-from connectors.protocol import CheckResult, EndpointInfo, Page, WriteResult
+from connectors.live import fetch_batches, fill_keys
+from connectors.live_config import template_mentions
+from connectors.protocol import CheckResult, EndpointInfo, JsonObject, Page, WriteResult
 from connectors.soap import discovery, paging, templates, wsdl_cache
 from connectors.soap.config import BasicAuth, SoapConnectorConfig, WsseUsernameToken
 from connectors.soap.faults import RedactingPlugin, classify_call, classify_load
@@ -106,6 +108,25 @@ class SoapConnector:
             )
         raw = result if isinstance(result, dict) else {"result": result}
         return WriteResult(reference=str(reference), raw=raw)
+
+    async def fetch(self, stream: str, keys: Sequence[str]) -> list[JsonObject]:
+        """Records of the live ``stream`` for ``keys`` (``connectors.live.LiveReader``): one
+        call per ``live.batch_size`` keys when ``args`` hold ``{keys}``, else one per key
+        (``{key}``); one page, the records at ``record_path``."""
+        config = self._streams.get(stream)
+        if config is None or config.live is None:
+            what = "unknown stream" if config is None else "not a live stream:"
+            raise ConfigError(f"{self.name}: {what} {stream!r}", connector=self.name)
+        live = config.live
+        await self._ensure_client()
+        size = live.batch_size if template_mentions(config.args, "keys") else 1
+
+        async def one(batch: list[str]) -> list[JsonObject]:
+            template, values = fill_keys(config.args, batch, live.key_separator)
+            result = await self._call(config.operation, templates.fill(template, values))
+            return templates.records_at(result, config.record_path)
+
+        return await fetch_batches(keys, size, one)
 
     async def aclose(self) -> None:
         self._session.close()
