@@ -24,6 +24,7 @@ from pydantic import (
 
 from connectors.live_config import RestLive, duplicate_live_fields
 from connectors.mapping_config import EntityMapping
+from connectors.outbound import Trigger
 
 Scalar = str | int | float | bool
 
@@ -252,6 +253,24 @@ class RestStream(Strict):
         return self
 
 
+class RestLookup(Strict):
+    """A GET that finds the record a write with our idempotency key created."""
+
+    path: str = Field(
+        description="Path under base_url; '{idempotency_key}' and '{field}' are filled from the "
+        "record."
+    )
+    params: dict[str, Scalar] = Field(
+        default_factory=dict,
+        description="Query parameters; '{idempotency_key}' and '{field}' in strings are filled.",
+    )
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra request headers.")
+    reference_path: JmesPath = Field(
+        description="JMESPath to the remote id in the response; null, an empty result or "
+        "HTTP 404 means no such record (then the write is sent)."
+    )
+
+
 class RestOperation(Strict):
     name: str = Field(min_length=1, description="Operation name used by the outbox relay.")
     method: Literal["POST", "PUT", "PATCH", "DELETE"] = Field(
@@ -271,6 +290,20 @@ class RestOperation(Strict):
     )
     reference_path: JmesPath = Field(
         default="id", description="JMESPath to the remote id in the response body."
+    )
+    trigger: Trigger | None = Field(
+        default=None,
+        description=(
+            "Hub event that sends records through this operation via the outbox, e.g. "
+            "'order.approved'. None: the operation is only called explicitly."
+        ),
+    )
+    lookup: RestLookup | None = Field(
+        default=None,
+        description=(
+            "How to find a record an earlier attempt created, by our idempotency key, before "
+            "re-sending it. Needed only when the API ignores the idempotency header."
+        ),
     )
 
 

@@ -32,6 +32,7 @@ from connectors.protocol import (
 )
 from connectors.rest.auth import build_auth
 from connectors.rest.config import RestConnectorConfig, RestOperation, RestStream
+from connectors.rest.lookup import find_written
 from connectors.rest.openapi import endpoints_from_openapi
 from connectors.rest.paginators import build_paginator
 from connectors.rest.records import Incremental, decode_json, select_records
@@ -194,6 +195,15 @@ class RestConnector:
             )
         raw = answer if isinstance(answer, dict) else {"body": answer}
         return WriteResult(reference=str(reference), raw=raw)
+
+    async def lookup(
+        self, operation: str, record: Mapping[str, Any], *, idempotency_key: str
+    ) -> WriteResult | None:
+        """The record an earlier write of ``idempotency_key`` created, by the operation's
+        ``lookup`` (``connectors.rest.lookup``); None if not found or none is declared."""
+        return await find_written(
+            self.requester, self._operation(operation), record, idempotency_key
+        )
 
     async def fetch(self, stream: str, keys: Sequence[str]) -> list[JsonObject]:
         """Records of the live ``stream`` for ``keys`` (``connectors.live.LiveReader``).

@@ -89,8 +89,12 @@ class Requester:
         headers: dict[str, str] | None = None,
         json: Any = None,
         max_attempts: int | None = None,
+        accept: frozenset[int] = frozenset(),
     ) -> httpx.Response:
-        """A successful (< 400) response, or a classified, scrubbed ConnectorError."""
+        """A successful (< 400) response, or a classified, scrubbed ConnectorError.
+
+        A status in ``accept`` (e.g. 404 for a lookup) is returned as an answer, not raised.
+        """
         policy = self.connection.retries
         if max_attempts is not None:
             policy = policy.model_copy(update={"max_attempts": max_attempts})
@@ -124,7 +128,7 @@ class Requester:
                 raise type(exc)(message, connector=self.name) from None
             else:
                 action = classify(response.status_code)
-                if action is Action.SUCCESS:
+                if action is Action.SUCCESS or response.status_code in accept:
                     return response
                 status = f"{label}: HTTP {response.status_code}"
                 if action is Action.RATE_LIMITED:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from connectors.live_config import SoapLive, duplicate_live_fields, template_mentions
 from connectors.mapping_config import EntityMapping
+from connectors.outbound import Trigger
+from connectors.soap import templates
 
 
 class _Strict(BaseModel):
@@ -154,17 +156,52 @@ class SoapStream(_Strict):
         return self
 
 
+class SoapLookup(_Strict):
+    """A read operation that finds the record a write with our idempotency key created."""
+
+    operation: str = Field(description="WSDL operation to call, e.g. ReadByExternalNo.")
+    args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Argument template; '{idempotency_key}' and the record's fields are filled.",
+    )
+    reference_path: str = Field(
+        description="Dotted path to the remote reference in the result; absent or empty means "
+        "no such record (then the write is sent)."
+    )
+    not_found_faults: list[str] = Field(
+        default_factory=list,
+        description="Texts of SOAP faults that mean 'no such record' (case-insensitive "
+        "substrings), for services that fault instead of answering empty.",
+    )
+
+    _args = field_validator("args")(templates.check)
+
+
 class SoapOperation(_Strict):
     """A write operation (create/update) for write-back."""
 
     name: str = Field(description="Operation name, unique in the connector.")
     operation: str = Field(description="WSDL operation to call, e.g. Create.")
     args: dict[str, Any] = Field(
-        default_factory=dict, description="Argument template filled from the record's fields."
+        default_factory=dict,
+        description="Argument template filled from the record's fields; a dict "
+        "{'_each': '{lines}', '_item': {...}} fills '_item' once per element of the list.",
     )
     reference_path: str = Field(
         default="", description="Dotted path to the remote reference in the result."
     )
+    trigger: Trigger | None = Field(
+        default=None,
+        description="Hub event that sends records through this operation via the outbox, e.g. "
+        "'order.approved'. None: the operation is only called explicitly.",
+    )
+    lookup: SoapLookup | None = Field(
+        default=None,
+        description="How to find a record an earlier attempt created, by our idempotency key, "
+        "before re-sending it (for services without idempotent writes).",
+    )
+
+    _args = field_validator("args")(templates.check)
 
 
 class SoapConnectorConfig(_Strict):

@@ -109,6 +109,37 @@ class SoapConnector:
         raw = result if isinstance(result, dict) else {"result": result}
         return WriteResult(reference=str(reference), raw=raw)
 
+    async def lookup(
+        self, operation: str, record: Mapping[str, Any], *, idempotency_key: str
+    ) -> WriteResult | None:
+        """The record an earlier write of ``idempotency_key`` created, by the operation's
+        ``lookup`` read; None when the answer has no reference, a fault says "not found"
+        (``not_found_faults``), or the operation declares no lookup."""
+        config = self._operations.get(operation)
+        if config is None:
+            raise ConfigError(f"{self.name}: unknown operation {operation!r}", connector=self.name)
+        lookup = config.lookup
+        if lookup is None:
+            return None
+        args = templates.fill(lookup.args, {**record, "idempotency_key": idempotency_key})
+        try:
+            result = await self._call(lookup.operation, args)
+        except (PermanentError, RetriableError) as exc:
+            text = str(exc).lower()
+            if any(fault.lower() in text for fault in lookup.not_found_faults if fault):
+                return None
+            raise
+        reference = templates.lookup(result, lookup.reference_path)
+        if reference is None or reference == "" or reference == []:
+            return None
+        if isinstance(reference, dict | list):
+            raise PermanentError(
+                f"{self.name}: lookup of {operation}: {lookup.reference_path!r} is not a value",
+                connector=self.name,
+            )
+        raw = result if isinstance(result, dict) else {"result": result}
+        return WriteResult(reference=str(reference), raw=raw)
+
     async def fetch(self, stream: str, keys: Sequence[str]) -> list[JsonObject]:
         """Records of the live ``stream`` for ``keys`` (``connectors.live.LiveReader``): one
         call per ``live.batch_size`` keys when ``args`` hold ``{keys}``, else one per key

@@ -2,7 +2,10 @@
 
 A string that is exactly ``"{name}"`` becomes the value itself (an int stays an int, a
 missing or None value becomes None); a string with placeholders inside is formatted; dicts
-and lists are filled recursively. Record paths are dotted (``searchResult.recordList.record``).
+and lists are filled recursively. A dict ``{"_each": "{lines}", "_item": {...}}`` becomes a
+list: ``_item`` filled once per element of the list ``_each`` names (an element's own fields
+first, then the outer values), so ``{"No": "{sku}"}`` renames each line's keys. Record paths
+are dotted (``searchResult.recordList.record``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 _WHOLE = re.compile(r"^\{([A-Za-z_][\w.]*)\}$")
 _INNER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
+EACH, ITEM = "_each", "_item"
 
 
 def fill(template: Any, values: Mapping[str, Any]) -> Any:
@@ -23,10 +27,40 @@ def fill(template: Any, values: Mapping[str, Any]) -> Any:
             return lookup(values, whole.group(1))
         return _INNER.sub(lambda m: str(lookup(values, m.group(1)) or ""), template)
     if isinstance(template, Mapping):
+        if EACH in template:
+            return _fill_each(template, values)
         return {key: fill(value, values) for key, value in template.items()}
     if isinstance(template, list):
         return [fill(item, values) for item in template]
     return template
+
+
+def check(template: Any) -> Any:
+    """``template`` unchanged; ``ValueError`` when an ``_each`` dict has other keys than
+    ``_each`` and ``_item`` (config validation calls this, so a write never meets one)."""
+    if isinstance(template, Mapping):
+        if EACH in template and set(template) != {EACH, ITEM}:
+            raise ValueError(f"a {EACH!r} template takes exactly the keys {EACH!r} and {ITEM!r}")
+        for value in template.values():
+            check(value)
+    elif isinstance(template, list):
+        for item in template:
+            check(item)
+    return template
+
+
+def _fill_each(template: Mapping[str, Any], values: Mapping[str, Any]) -> list[Any]:
+    """``_item`` filled for each element of the list ``_each`` (None: no elements)."""
+    check(template)
+    items = fill(template[EACH], values)
+    if items is None:
+        return []
+    if isinstance(items, Mapping) or not isinstance(items, list):
+        items = [items]
+    return [
+        fill(template[ITEM], {**values, **item} if isinstance(item, Mapping) else values)
+        for item in items
+    ]
 
 
 def lookup(value: Any, path: str) -> Any:
