@@ -5,6 +5,8 @@
     ├── UnknownStream         the run names a stream its connector does not declare
     ├── UnknownJobKind        a run of a kind no actor knows (a newer server, a typo)
     ├── JobCancelled          an operator cancelled the run; stop at the next checkpoint
+    ├── PoisonMessage         a message no actor can take (arguments of the wrong type, an
+    │                         unknown actor): dead-lettered at once, never retried
     └── BrokerUnavailable     the broker did not take a message (retried briefly first)
 
 Retry policy (the broker's Retries middleware asks ``should_retry``):
@@ -73,6 +75,12 @@ class UnknownJobKind(JobError):
         self.job_kind = job_kind
 
 
+class PoisonMessage(JobError):
+    """A message that can never succeed as sent: dead-lettered at once, never retried."""
+
+    kind = "record_error"
+
+
 class BrokerUnavailable(JobError):
     """The broker did not take a message after a few tries; the run stays QUEUED."""
 
@@ -97,6 +105,7 @@ NOT_RETRIED: tuple[type[BaseException], ...] = (
     UnknownStream,
     UnknownJobKind,
     JobCancelled,
+    PoisonMessage,
     ConfigError,
     PermanentError,
 )
