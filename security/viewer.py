@@ -9,7 +9,8 @@ Writes: ``catalog:write`` (products, tiers, regions) is the brand admin's; ``cha
 (partners, locations) is the brand admin's and a region manager's within its regions;
 ``stock:write`` lets dealers too set stock at the locations of partners in their scope;
 ``orders:place`` places orders and submits or cancels them; ``orders:manage`` moves orders
-through approval, shipping and delivery.
+through approval, shipping and delivery. ``connectors:manage`` and ``jobs:manage`` (job runs,
+syncs, dead letters, quarantined records) are the ERP admin's and the brand admin's.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.API_KEYS_MANAGE,
             _P.AUDIT_READ,
             _P.CONNECTORS_MANAGE,
+            _P.JOBS_MANAGE,
         }
     ),
     Role.REGION_MANAGER: frozenset(
