@@ -248,9 +248,62 @@ def gql_as(client: httpx.AsyncClient, settings: Settings) -> Any:
 def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Keep a developer's own CHANNELHUB_* settings out of the tests."""
     for name in list(os.environ):
-        if name.startswith("CHANNELHUB_") and name != PG_URL_ENV:
+        if name.startswith("CHANNELHUB_") and name not in SERVICE_URL_ENVS:
             monkeypatch.delenv(name)
     yield
+
+
+# -- job brokers: Redis and RabbitMQ (CI sets both URLs; .ci/run starts the servers) ----------
+
+REDIS_URL_ENV = "CHANNELHUB_TEST_REDIS_URL"
+AMQP_URL_ENV = "CHANNELHUB_TEST_AMQP_URL"
+SERVICE_URL_ENVS = frozenset({PG_URL_ENV, REDIS_URL_ENV, AMQP_URL_ENV})
+BROKER_QUEUES = ("sync", "outbox", "jobs")  # jobs.dispatch.ACTOR_QUEUES
+
+
+@pytest.fixture
+def broker_namespace() -> str:
+    """A namespace (queue prefix, Redis key prefix, event channel) of this test alone."""
+    import uuid
+
+    return f"t{os.getpid()}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def redis_url(broker_namespace: str) -> Iterator[str]:
+    """The test Redis; the test's keys (``broker_namespace``) are deleted afterwards."""
+    url = os.environ.get(REDIS_URL_ENV)
+    if not url:
+        pytest.skip(f"{REDIS_URL_ENV} is not set (a Redis broker test)")
+    yield url
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{broker_namespace}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def amqp_url(broker_namespace: str) -> Iterator[str]:
+    """The test RabbitMQ; the test's queues (``broker_namespace``) are deleted afterwards."""
+    url = os.environ.get(AMQP_URL_ENV)
+    if not url:
+        pytest.skip(f"{AMQP_URL_ENV} is not set (a RabbitMQ broker test)")
+    yield url
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        for queue in BROKER_QUEUES:
+            for suffix in ("", ".DQ", ".XQ"):
+                channel.queue_delete(f"{broker_namespace}.{queue}{suffix}")
+    finally:
+        connection.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
