@@ -4,7 +4,9 @@
 be orderable, and lines and totals are computed exactly (``domain.orders``); any failure
 writes nothing. Order numbers are random per day and a collision is retried with a fresh one.
 ``change_order_status`` changes the status by compare-and-set, so of two concurrent changes
-of one order exactly one wins and the other gets ``Conflict``.
+of one order exactly one wins and the other gets ``Conflict``. Approving an order writes, in
+the same transaction, an outbox entry per connector operation triggered by
+``order.approved`` (``jobs.outbox_entries``), and enqueues their delivery after the commit.
 
 Placing needs ``orders:place`` and a partner in the caller's scope (another partner is
 ``NotFound``, exactly like a missing one). Submitting or cancelling needs ``orders:place``
@@ -35,6 +37,8 @@ from domain.orders import (
     price_lines,
     product_orderable,
 )
+from jobs.outbox import enqueue_entries
+from jobs.outbox_entries import record_order_approved
 from resolvers.mutations.common import (
     Caller,
     Problems,
@@ -229,4 +233,8 @@ async def change_order_status(
                 "read it again and retry"
             )
         await writes.record_change(order.id, from_status, to, caller.subject, note, now)
-        return changed
+        outbox = []
+        if to == OrderStatus.APPROVED:
+            outbox = await record_order_approved(session, order.id, now=now)
+    enqueue_entries(outbox)  # after the commit: an entry is never sent before its approval
+    return changed
