@@ -66,10 +66,23 @@ class ErpRecords:
             self.orders.append({"No": number, "key": key, **order})
             if key:
                 self.by_key.setdefault(key, number)
-        if self.hold:
-            self.accepted.set()
-            self.release.wait(HOLD_SECONDS)
+            hold, accepted, release = self.hold, self.accepted, self.release
+        if hold:  # stored; the answer waits (the relay may be killed meanwhile)
+            accepted.set()
+            release.wait(HOLD_SECONDS)
         return number
+
+    def hold_next(self) -> None:
+        """Hold the answers of the following creates until ``let_go``."""
+        with self.lock:
+            self.hold = True
+            self.accepted, self.release = threading.Event(), threading.Event()
+
+    def let_go(self) -> None:
+        """Answer every held create, and hold no more."""
+        with self.lock:
+            self.hold = False
+            self.release.set()
 
     def find(self, key: str) -> str | None:
         with self.lock:
