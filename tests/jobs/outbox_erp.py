@@ -34,6 +34,7 @@ from spyne import (  # type: ignore[import-untyped]
     Unicode,
     rpc,
 )
+from spyne.model.fault import Fault  # type: ignore[import-untyped]
 from spyne.protocol.soap import Soap11  # type: ignore[import-untyped]
 from spyne.server.wsgi import WsgiApplication  # type: ignore[import-untyped]
 
@@ -53,6 +54,7 @@ class ErpRecords:
     by_key: dict[str, str] = field(default_factory=dict)
     accepted: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    fault_when_missing: bool = False  # the SOAP lookup faults instead of answering empty
     creates: int = 0
     lookups: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -220,6 +222,8 @@ def _sales_service(erp: ErpRecords) -> type:
         )
         def ReadSalesOrderByExternalNo(ctx: Any, key: str) -> Any:
             found = erp.find(key)
+            if found is None and erp.fault_when_missing:
+                raise Fault(faultcode="Server", faultstring=f"There is no Sales Order {key}")
             return None if found is None else SalesOrder(No=found, External_Document_No=key)
 
     return SalesService

@@ -3,6 +3,7 @@ JSON Schema), per-line SOAP argument templates, and the REST lookup by idempoten
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -10,11 +11,12 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.config import json_schema
-from connectors.errors import PermanentError
+from connectors.errors import PermanentError, RetriableError
 from connectors.outbound import SupportsLookup
 from connectors.rest.testing import FakeTime, config, json_response, open_connector
 from connectors.soap import SoapConnector, SoapConnectorConfig
 from connectors.soap.templates import fill
+from tests.jobs.outbox_erp import ErpRecords, soap_config, soap_erp
 
 pytestmark = pytest.mark.anyio
 
@@ -165,3 +167,40 @@ async def test_soap_lookup_without_a_declared_lookup_is_none():
         assert await connector.lookup("create", {}, idempotency_key="k") is None
     finally:
         await connector.aclose()
+
+
+RECORD: dict[str, Any] = {"partner_code": "P1", "currency": "CNY", "lines": LINES}
+
+
+async def test_soap_lookup_finds_a_written_record_and_a_not_found_fault_means_none():
+    erp = ErpRecords(fault_when_missing=True)
+    with soap_erp(erp) as url:
+        config = soap_config("erp", url)
+        config["operations"][0]["lookup"]["not_found_faults"] = ["THERE IS NO SALES ORDER"]
+        connector = SoapConnector(SoapConnectorConfig.model_validate(config))
+        try:
+            assert isinstance(connector, SupportsLookup)
+            missing = await connector.lookup("create_sales_order", RECORD, idempotency_key="K-1")
+            written = await connector.write("create_sales_order", RECORD, idempotency_key="K-1")
+            found = await connector.lookup("create_sales_order", RECORD, idempotency_key="K-1")
+        finally:
+            await connector.aclose()
+    assert missing is None
+    assert found is not None and found.reference == written.reference == "SO00001"
+    assert erp.lookups == 2 and erp.creates == 1
+    assert erp.orders[0]["lines"] == [
+        {"No": "A-1", "Quantity": 2, "Unit_Price": Decimal("9.9000")},
+        {"No": "B-2", "Quantity": 1, "Unit_Price": Decimal("120.0000")},
+    ]
+
+
+async def test_soap_lookup_fault_not_declared_as_not_found_is_an_error():
+    erp = ErpRecords(fault_when_missing=True)
+    with soap_erp(erp) as url:
+        connector = SoapConnector(SoapConnectorConfig.model_validate(soap_config("erp", url)))
+        try:
+            with pytest.raises(RetriableError, match="There is no Sales Order K-1"):
+                await connector.lookup("create_sales_order", RECORD, idempotency_key="K-1")
+        finally:
+            await connector.aclose()
+    assert erp.creates == 0
