@@ -362,6 +362,12 @@ def _add_keys(subparsers: Subparsers) -> None:
     add_keys_command(subparsers, ProgressBar)
 
 
+def _add_worker(subparsers: Subparsers) -> None:
+    from jobs.worker import add_worker_command
+
+    add_worker_command(subparsers)
+
+
 def _add_connectors(subparsers: Subparsers) -> None:
     from jobs.connector_commands import add_connectors_command
 
@@ -377,6 +383,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_audit,
     _add_keys,
     _add_connectors,
+    _add_worker,
 ]
 
 

@@ -145,13 +145,15 @@ class _Reconnecting(Subscription):
     def __init__(self) -> None:
         super().__init__()
         self._task: asyncio.Task[None] | None = None
+        self.connection: Any = None  # the live connection (tests cut it)
 
     async def _start(self) -> None:
-        connection = await self._connect()
+        self.connection = connection = await self._connect()
         self._task = asyncio.create_task(self._keep(connection))
 
     async def _keep(self, connection: Any) -> None:
         while True:
+            self.connection = connection
             try:
                 await self._listen(connection)
             except asyncio.CancelledError:
