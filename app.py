@@ -9,7 +9,9 @@ applies migrations for the embedded default and disposes the engine.
 
 The connector registry (built-in kinds plus entry-point plugins) is loaded once in
 ``create_app``: a plugin that fails to load raises ``PluginLoadError`` naming it, and the
-process does not start.
+process does not start. The app shares one ``httpx.AsyncClient`` (explicit timeouts) and a
+``ConnectorCache`` of connectors built from the stored configs; live fields
+(``resolvers.live``) read through them. The lifespan closes both.
 
 Each GraphQL request is authenticated before it runs (``security.authn``): no credential is
 an anonymous viewer (no channel data), a bad one is a 401 and an ``auth.failed`` audit entry.
@@ -23,6 +25,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -35,9 +38,11 @@ from strawberry.types.unset import UnsetType
 
 from connectors.config import json_schema
 from connectors.registry import ConnectorFactory, load_registry
+from jobs.connector_cache import ConnectorCache
 from jobs.connector_calls import instrument_kinds
 from jobs.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from jobs.metrics import HubMetrics
+from resolvers.live import LiveService
 from schema import build_schema
 from schema.context import Context
 from schema.http import GraphQLHTTPView, HTTPError
@@ -64,9 +69,20 @@ class Hub:
     keys: KeyService
     fields: FieldCrypto
     connector_kinds: dict[str, ConnectorFactory] = field(default_factory=dict)
+    http: httpx.AsyncClient = field(kw_only=True)
+    connectors: ConnectorCache = field(kw_only=True)
+    live: LiveService = field(kw_only=True)
+
+    async def aclose(self) -> None:
+        """Close the connectors built by this process, then the shared HTTP client."""
+        try:
+            await self.connectors.aclose()
+        finally:
+            await self.http.aclose()
 
 
 VIEWER_SCOPE_KEY = "channelhub.viewer"
+HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)  # a connector sets its own per request
 
 
 def unauthenticated(error: AuthenticationError) -> HTTPError:
@@ -134,6 +150,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     keys = KeyService(sessions, lambda: kek_from_settings(settings))  # KEK built on first use
     audit = AuditLog(sessions, lambda: keys.named_secret("audit"))
     fields = FieldCrypto(keys, index_bits=settings.blind_index_bits)
+    http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+    connectors = ConnectorCache(fields, connector_kinds, http, settings.data_dir / "cache")
     hub = Hub(
         settings,
         engine,
@@ -142,6 +160,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         keys=keys,
         fields=fields,
         connector_kinds=connector_kinds,
+        http=http,
+        connectors=connectors,
+        live=LiveService(sessions, connectors),
     )
     graphql = GraphQLApp(hub)
 
@@ -169,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.should_auto_migrate:
             await upgrade(engine)
         yield {}
+        await hub.aclose()
         await engine.dispose()
 
     app = Starlette(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
@@ -41,6 +41,9 @@ from store.repositories.regions import RegionRepository, TierRepository
 from store.repositories.stock import LocationRepository, StockLevelRepository
 from store.scope import Scope
 
+if TYPE_CHECKING:
+    from resolvers.live import LiveFields, LiveService
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 R = TypeVar("R", bound=ScopedRepository[Any, Any])
@@ -51,9 +54,20 @@ OrdersKey = tuple[int, OrderFilter | None, str, Window]
 class Loaders:
     """The DataLoaders of one request, created on first use."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], scope: Scope) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        scope: Scope,
+        live: LiveService | None = None,
+    ) -> None:
         self.sessions = sessions
         self.scope = scope
+        self._live = live
+
+    @cached_property
+    def live(self) -> LiveFields | None:
+        """Live fields of this request (``resolvers.live``); None without a live service."""
+        return None if self._live is None else self._live.for_request(self.sessions, self.scope)
 
     def _loader(
         self,

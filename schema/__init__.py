@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.execution import ValueObjectsExecutionContext
 from schema.limits import GraphQLLimits, allow_list_from, build_extensions
+from schema.live import LiveQuery
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.security import SecurityQuery
@@ -25,9 +26,10 @@ from schema.types.region import Region, Tier
 from schema.types.stock import Location, StockLevel
 from settings import Settings
 
-# The root query: the channel (schema.query), the security auditor's fields (schema.security)
-# and connector management (schema.connectors); the root mutation adds connector management.
-RootQuery = merge_types("Query", (Query, SecurityQuery, ConnectorQuery))
+# The root query: the channel (schema.query), the security auditor's fields (schema.security),
+# connector management (schema.connectors) and the live field definitions (schema.live); the
+# root mutation adds connector management.
+RootQuery = merge_types("Query", (Query, SecurityQuery, ConnectorQuery, LiveQuery))
 RootMutation = merge_types("Mutation", (Mutation, ConnectorMutation))
 
 

@@ -31,13 +31,13 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.sessions, self.scope)
+        self.loaders = Loaders(self.sessions, self.scope, live=getattr(self.hub, "live", None))
 
     def set_viewer(self, viewer: Viewer | None) -> None:
         """Become ``viewer``'s context (a WebSocket authenticates after its context exists)."""
         self.viewer = viewer
         self.scope = Scope.for_viewer(viewer)
-        self.loaders = Loaders(self.sessions, self.scope)
+        self.loaders = Loaders(self.sessions, self.scope, live=getattr(self.hub, "live", None))
 
 
 Info = _Info[Context, None]

@@ -33,10 +33,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.errors import ConfigError, PermanentError
-from connectors.mapping_config import EntityMapping
 from connectors.protocol import Connector, Page
 from connectors.secrets import secret_values
-from jobs.connector_configs import StoredConfig
 from jobs.errors import JobError, UnknownConnector, UnknownStream
 from jobs.runs import (
     RUNNING,
@@ -49,13 +47,11 @@ from jobs.runs import (
     requeue_run,
     start_run,
 )
-from jobs.sync.fields import check_mapping
-from jobs.sync.links import DIGEST_SECRET, digest_key, sweep_unseen
+from jobs.sync.links import sweep_unseen
 from jobs.sync.pages import StreamTarget, store_records
 from jobs.sync.resources import SyncResources
-from jobs.sync.sinks import sink_for
-from jobs.sync.sinks.partner import SCOPE_FIELDS, SECRET_FIELDS
 from jobs.sync.state import StreamState, clear_marker, open_state, save_state
+from jobs.sync.targets import StreamNotSyncable, stream_target
 from store.base import utcnow
 from store.models import JobRun, QuarantinedRecord
 from store.repositories.quarantine import QuarantineRepository
@@ -80,19 +76,6 @@ FAILED_AT_ONCE = (UnknownConnector, UnknownStream, ConfigError, PermanentError)
 Progress = Callable[[JobRun], None]
 
 
-class StreamNotSyncable(UnknownStream):
-    """The stream exists but has no ``mapping``: there is nothing to store its records as."""
-
-    def __init__(self, connector: str, stream: str) -> None:
-        JobError.__init__(
-            self,
-            f"stream {stream!r} of connector {connector!r} has no mapping: "
-            "add a `mapping` to the stream to sync it into the hub",
-        )
-        self.connector = connector
-        self.stream = stream
-
-
 class StreamBusy(JobError):
     """Another run of the same stream is running (its heartbeat is fresh)."""
 
@@ -101,16 +84,6 @@ class StreamBusy(JobError):
 
 class _Stopped(Exception):
     """The run left RUNNING under us (cancelled or failed elsewhere): stop quietly."""
-
-
-def stream_mapping(config: StoredConfig, connector: str, stream: str | None) -> EntityMapping:
-    """The stream's mapping; ``UnknownStream`` when the config declares none."""
-    found = next((s for s in config.streams if s.name == stream), None)
-    if stream is None or found is None:
-        raise UnknownStream(connector, stream or "")
-    if found.mapping is None:
-        raise StreamNotSyncable(connector, stream)
-    return found.mapping
 
 
 async def run_sync(
@@ -202,20 +175,7 @@ async def _target(
     name = run.connector or ""
     connector, config = await resources.connectors.get(name)
     secrets[:] = secret_values(config)
-    mapping = stream_mapping(config, name, run.stream)
-    label = f"connector {name!r} stream {run.stream!r}"
-    sink = sink_for(mapping.entity, label=label)
-    check_mapping(mapping, sink.fields, sink.line_fields, label=label)
-    mapped = set(mapping.fields)
-    if mapped & SECRET_FIELDS.keys():
-        await resources.crypto.prepare()
-    audit = None
-    if mapping.entity == "partner" and mapped & set(SCOPE_FIELDS):
-        audit = resources.audit
-        await audit.audit_key()
-    key = digest_key(await resources.keys.named_secret(DIGEST_SECRET))
-    target = StreamTarget(name, str(run.stream), mapping, sink, key, resources.crypto, audit)
-    return connector, target
+    return connector, await stream_target(resources, name, config, run.stream)
 
 
 async def _sync(

@@ -74,6 +74,8 @@ class PageOutcome:
     rejected: list[Rejection] = field(default_factory=list)
     stored: dict[int, str] = field(default_factory=dict)
     """Positions of the records that are in the hub now (written or unchanged) → external id."""
+    superseded: list[int] = field(default_factory=list)
+    """Positions of records a later copy in the same page replaced (counted unchanged)."""
 
 
 def _plans(
@@ -89,6 +91,7 @@ def _plans(
         earlier = latest.pop(record.external_id, None)
         if earlier is not None:  # an older copy in the same page: superseded, not stored
             outcome.unchanged += 1
+            outcome.superseded.append(earlier.index)
         values = dict(record.values)
         lines = [dict(line) for line in record.lines]
         latest[record.external_id] = Plan(

@@ -12,6 +12,7 @@ from schema.connection import Connection
 from schema.context import Info
 from schema.enums import OrderStatus
 from schema.node import Node
+from schema.types.live import LIVE_FIELD_HELP, LIVE_FIELDS_HELP, LiveValue, live_value, live_values
 from schema.types.partner import Partner
 from schema.types.product import Product
 from store import models
@@ -61,6 +62,18 @@ class Order(Node):
         self, root: strawberry.Parent[models.Order], info: Info
     ) -> list[OrderStatusChange]:
         return await info.context.loaders.order_history.load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description=LIVE_FIELD_HELP)
+    async def live(
+        self, root: strawberry.Parent[models.Order], info: Info, field: str
+    ) -> LiveValue | None:
+        return await live_value(info, "order", root.id, field)
+
+    @strawberry.field(description=LIVE_FIELDS_HELP)
+    async def live_fields(
+        self, root: strawberry.Parent[models.Order], info: Info
+    ) -> list[LiveValue]:
+        return await live_values(info, "order", root.id)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

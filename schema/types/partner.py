@@ -21,6 +21,7 @@ from schema.enums import (
 )
 from schema.node import Node
 from schema.types.encrypted import EncryptedField
+from schema.types.live import LIVE_FIELD_HELP, LIVE_FIELDS_HELP, LiveValue, live_value, live_values
 from schema.types.region import Region, Tier
 from store import models
 from store.repositories.orders import OrderFilter
@@ -134,6 +135,18 @@ class Partner(Node):
             return await loaders.partner_order_count.load((root.id, filter_))
 
         return OrderConnection(**page_parts(page), count=count)
+
+    @strawberry.field(description=LIVE_FIELD_HELP)
+    async def live(
+        self, root: strawberry.Parent[models.Partner], info: Info, field: str
+    ) -> LiveValue | None:
+        return await live_value(info, "partner", root.id, field)
+
+    @strawberry.field(description=LIVE_FIELDS_HELP)
+    async def live_fields(
+        self, root: strawberry.Parent[models.Partner], info: Info
+    ) -> list[LiveValue]:
+        return await live_values(info, "partner", root.id)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from connectors.config import config_from_data
 from connectors.registry import load_registry
@@ -259,3 +259,43 @@ async def sync_env(settings: Settings, erp: ErpStub | None = None) -> AsyncItera
         yield SyncEnv(resources, erp, events)
     finally:
         await close_resources(resources)
+
+
+class CommitFails:
+    """Makes the commit of the ``nth`` page (the ``nth`` transaction saving a page's state) fail."""
+
+    def __init__(self, env: SyncEnv, nth: int) -> None:
+        self.engine = env.resources.engine.sync_engine
+        self.nth = nth
+        self.seen = 0
+
+    def _statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        text = statement.lstrip().upper()
+        if text.startswith("UPDATE SYNC_STATES") and "LAST_RUN_ID" in text:  # a page's save
+            conn.info["saves_state"] = True
+
+    def _commit(self, conn: Any) -> None:
+        if conn.info.pop("saves_state", False):
+            self.seen += 1
+            if self.seen == self.nth:
+                raise ConnectionError("injected: the database went away during COMMIT")
+
+    def __enter__(self) -> CommitFails:
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+
+
+def fail_request(erp: ErpStub, nth: int) -> None:
+    """The ``nth`` request to the ERP answers 503 (once)."""
+    count = {"n": 0}
+
+    def answer(_request: httpx.Request) -> httpx.Response | None:
+        count["n"] += 1
+        return httpx.Response(503, json={"error": "down"}) if count["n"] == nth else None
+
+    erp.before_answer = answer
