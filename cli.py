@@ -374,6 +374,12 @@ def _add_connectors(subparsers: Subparsers) -> None:
     add_connectors_command(subparsers)
 
 
+def _add_scheduler(subparsers: Subparsers) -> None:
+    from jobs.scheduler_command import add_scheduler_command
+
+    add_scheduler_command(subparsers)
+
+
 COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_migrate,
     _add_seed,
@@ -384,6 +390,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_keys,
     _add_connectors,
     _add_worker,
+    _add_scheduler,
 ]
 
 
