@@ -318,7 +318,13 @@ async def relay_due(
     async def drain(entry_ids: list[int]) -> int:
         sent = 0
         for entry_id in entry_ids:
-            outcome = await _deliver(resources, entry_id, policy, now)
+            try:
+                outcome = await _deliver(resources, entry_id, policy, now)
+            except Exception as error:  # the store failed us: this entry is retried later
+                log.warning(
+                    "outbox sweep: entry %d not delivered (%s)", entry_id, type(error).__name__
+                )
+                break
             sent += outcome.delivery is Delivery.SENT
             if outcome.delivery is Delivery.FAILED:
                 break  # the remote is failing: leave the rest for the next sweep
