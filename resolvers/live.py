@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("channelhub.live")
+LOG_DETAIL = 300  # characters of a failure's (scrubbed) message that reach the log
 
 LiveKey = tuple[str, str, int]
 """(entity, field, row id)."""
@@ -305,7 +306,8 @@ class LiveFields:
             records = await service.fetch(source, [remote_keys[row_id] for row_id in linked])
         except Exception as error:
             problem = classify(error, source)
-            detail = str(error) if isinstance(error, ConnectorError | JobError) else ""
+            # connector and job errors are scrubbed of secrets; a long URL is cut short
+            detail = str(error)[:LOG_DETAIL] if isinstance(error, ConnectorError | JobError) else ""
             log.warning(
                 "live %s.%s from %s/%s failed: %s %s %s",
                 live.entity, live.field, source.connector, source.stream,

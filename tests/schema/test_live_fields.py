@@ -6,12 +6,13 @@ query."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from connectors.config import config_from_data
 from jobs.connector_configs import apply_configs
@@ -290,3 +291,34 @@ async def test_live_fields_and_definitions(
         },
     ]
     assert data["partnerOnly"] == [{"field": "creditBalance"}]
+
+
+@contextmanager
+def counting(app: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = app.state.hub.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_statements_do_not_grow_with_rows(
+    app: Any, hub: Any, sessions: Any, gql: Any, erp: FinanceErp
+) -> None:
+    await _apply(hub, erp, ttl=10)
+    await _partners(sessions, erp, 60)
+    await gql.data(PARTNERS, n=1)  # builds the connector and reads the catalog once
+    counts = []
+    for n in (5, 60):
+        hub.live.clock.now += 11  # every value expired: keys looked up, ERP asked, values saved
+        with counting(app) as statements:
+            assert len(_nodes(await gql.data(PARTNERS, n=n))) == n
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+    assert len(erp.requests) == 3
