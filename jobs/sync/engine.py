@@ -49,12 +49,12 @@ from jobs.runs import (
 )
 from jobs.sync.links import sweep_unseen
 from jobs.sync.pages import StreamTarget, store_records
+from jobs.sync.quarantine import quarantine_rejected
 from jobs.sync.resources import SyncResources
 from jobs.sync.state import StreamState, clear_marker, open_state, save_state
 from jobs.sync.targets import StreamNotSyncable, stream_target
 from store.base import utcnow
 from store.models import JobRun, QuarantinedRecord
-from store.repositories.quarantine import QuarantineRepository
 
 __all__ = [
     "FULL_REFRESH",
@@ -243,15 +243,15 @@ async def _store_page(
         outcome = await store_records(session, target, page.records, now)
         if resolve_quarantine and outcome.stored:
             await _resolve_superseded(session, target, list(outcome.stored.values()), now)
-        quarantine = QuarantineRepository(session, resources.keys)
-        for rejected in outcome.rejected:
-            await quarantine.add(
-                connector=target.connector,
-                stream=target.stream,
-                reason=rejected.reason,
-                payload=page.records[rejected.index],
-                external_id=rejected.external_id,
-            )
+        await quarantine_rejected(
+            session,
+            resources.keys,
+            connector=target.connector,
+            stream=target.stream,
+            records=page.records,
+            rejected=outcome.rejected,
+            now=now,
+        )
         await save_state(session, state, dict(page.state), run.id)
         counts = RunCounts(
             read=len(page.records),

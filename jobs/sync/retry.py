@@ -66,9 +66,7 @@ async def _pending(
     if ids is not None:
         stmt = stmt.where(QuarantinedRecord.id.in_(sorted(set(ids))))
     async with resources.sessions() as session:
-        return list(
-            (await session.scalars(stmt.order_by(QuarantinedRecord.id).limit(BATCH))).all()
-        )
+        return list((await session.scalars(stmt.order_by(QuarantinedRecord.id).limit(BATCH))).all())
 
 
 async def retry_quarantined(

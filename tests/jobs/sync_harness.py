@@ -8,11 +8,12 @@ of the stream ordered by (``updated_at``, ``id``), those changed at or after
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from sqlalchemy import event, func, select
@@ -47,7 +48,9 @@ class ErpStub:
         self.tables: dict[str, dict[str, dict[str, Any]]] = {}
         self.requests: list[httpx.Request] = []
         self.served: list[tuple[str, int]] = []
-        self.before_answer: Callable[[httpx.Request], httpx.Response | None] | None = None
+        self.before_answer: Callable[[httpx.Request], Any] | None = None
+        """Called first with each request: a response (or an awaitable of one) replaces the
+        answer; None lets the stub answer."""
 
     def put(self, stream: str, *records: dict[str, Any]) -> None:
         table = self.tables.setdefault(stream, {})
@@ -62,12 +65,14 @@ class ErpStub:
             self.tables.get(stream, {}).values(), key=lambda r: (r["updated_at"], str(r["id"]))
         )
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if self.before_answer is not None:
             answer = self.before_answer(request)
+            if inspect.isawaitable(answer):
+                answer = await answer
             if answer is not None:
-                return answer
+                return cast(httpx.Response, answer)
         stream = request.url.path.removeprefix("/api/")
         if stream not in self.tables:
             return httpx.Response(404, json={"error": "no such stream"})
