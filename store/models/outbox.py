@@ -2,8 +2,9 @@
 
 A relay job delivers each entry through the connector's write operation, sending
 ``idempotency_key`` with it (or looking the record up by that key before re-sending), and
-stores the ERP's reference on our record (an ``ExternalRef``). Status: PENDING → SENT, or
-FAILED (retrying, ``next_attempt_at``) → DEAD when its attempts run out.
+stores the ERP's reference on our record (an ``ExternalRef``). Status: PENDING → SENDING
+(claimed by one relay; ``next_attempt_at`` is its lease) → SENT, or FAILED (retrying,
+``next_attempt_at``) → DEAD when its attempts run out (``store.repositories.outbox``).
 """
 
 from __future__ import annotations
