@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 
 from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.execution import ValueObjectsExecutionContext
+from schema.jobs import JobMutation, JobQuery, JobSubscription
 from schema.limits import GraphQLLimits, allow_list_from, build_extensions
 from schema.live import LiveQuery
 from schema.mutations import Mutation
@@ -27,16 +28,19 @@ from schema.types.stock import Location, StockLevel
 from settings import Settings
 
 # The root query: the channel (schema.query), the security auditor's fields (schema.security),
-# connector management (schema.connectors) and the live field definitions (schema.live); the
-# root mutation adds connector management.
-RootQuery = merge_types("Query", (Query, SecurityQuery, ConnectorQuery, LiveQuery))
-RootMutation = merge_types("Mutation", (Mutation, ConnectorMutation))
+# connector management (schema.connectors), the live field definitions (schema.live) and
+# background jobs (schema.jobs); the root mutation adds connector and job management; the
+# root subscription follows job runs.
+RootQuery = merge_types("Query", (Query, SecurityQuery, ConnectorQuery, LiveQuery, JobQuery))
+RootMutation = merge_types("Mutation", (Mutation, ConnectorMutation, JobMutation))
+RootSubscription = merge_types("Subscription", (JobSubscription,))
 
 
 def _schema(limits: GraphQLLimits, allow_list: dict[str, str] | None) -> strawberry.Schema:
     return strawberry.Schema(
         query=RootQuery,
         mutation=RootMutation,
+        subscription=RootSubscription,
         types=[Region, Tier, Partner, PartnerDocument, Product, Location, StockLevel, Order],
         extensions=build_extensions(limits, allow_list),
         execution_context_class=ValueObjectsExecutionContext,
