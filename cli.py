@@ -374,6 +374,13 @@ def _add_connectors(subparsers: Subparsers) -> None:
     add_connectors_command(subparsers)
 
 
+def _add_sync(subparsers: Subparsers) -> None:
+    from demo.progress import ProgressBar
+    from jobs.sync_commands import add_sync_command
+
+    add_sync_command(subparsers, ProgressBar)
+
+
 def _add_scheduler(subparsers: Subparsers) -> None:
     from jobs.scheduler_command import add_scheduler_command
 
@@ -389,6 +396,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_audit,
     _add_keys,
     _add_connectors,
+    _add_sync,
     _add_worker,
     _add_scheduler,
 ]
