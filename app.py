@@ -5,7 +5,8 @@ Routes: ``/graphql`` (GraphQL over HTTP POST/GET, GraphiQL in a browser, WebSock
 reachable), ``/schemas/connector.json`` (the JSON Schema of a connector config: public
 documentation, no credential needed), ``/metrics`` (Prometheus text: job runs, records,
 durations, queue depth, outbox backlog, connector calls; ``jobs.metrics``). The lifespan
-applies migrations for the embedded default and disposes the engine.
+applies migrations for the embedded default, runs the cron scheduler when
+``embedded_scheduler`` is on (``jobs.scheduler``) and disposes the engine.
 
 The connector registry (built-in kinds plus entry-point plugins) is loaded once in
 ``create_app``: a plugin that fails to load raises ``PluginLoadError`` naming it, and the
@@ -42,6 +43,7 @@ from jobs.connector_cache import ConnectorCache
 from jobs.connector_calls import instrument_kinds
 from jobs.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from jobs.metrics import HubMetrics
+from jobs.scheduler import EmbeddedScheduler
 from resolvers.live import LiveService
 from schema import build_schema
 from schema.context import Context
@@ -189,7 +191,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if settings.should_auto_migrate:
             await upgrade(engine)
+        scheduler = EmbeddedScheduler(sessions, settings) if settings.embedded_scheduler else None
+        if scheduler is not None:
+            scheduler.start()  # cron schedules: each due run claimed once across schedulers
         yield {}
+        if scheduler is not None:
+            await scheduler.stop()
         await hub.aclose()
         await engine.dispose()
 
