@@ -8,14 +8,18 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import dramatiq
 import httpx
+import pytest
 from dramatiq.brokers.stub import StubBroker
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobs.broker import build_broker, close_broker
 from jobs.connector_calls import ConnectorCalls
 from jobs.metrics import CONTENT_TYPE, HubMetrics
+from settings import Settings
 from store.models.jobs import DeadLetter, JobRun
 from store.models.outbox import OutboxEntry
 from store.models.quarantine import QuarantinedRecord
@@ -189,3 +193,37 @@ async def test_get_metrics_serves_the_text_format(app: Any, sessions: Any) -> No
     assert at(found, "channelhub_job_records_total", kind="sync", outcome="read") == 4
     assert at(found, "channelhub_dead_letters") == 0
     assert "channelhub_outbox_entries" not in names(found)  # no entries: no samples
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def networked(
+    request: pytest.FixtureRequest, settings: Settings, broker_namespace: str
+) -> Settings:
+    """The test database's settings on Redis, then on RabbitMQ, in this test's namespace."""
+    url = request.getfixturevalue("redis_url" if request.param == "redis" else "amqp_url")
+    return settings.model_copy(update={"broker_url": url, "broker_namespace": broker_namespace})
+
+
+async def test_queue_depth_is_read_from_redis_and_rabbitmq(
+    sessions: Any, networked: Settings
+) -> None:
+    broker = build_broker(networked, install=False)
+    try:
+        actor = broker.get_actor("sync_stream")
+        for run_id in (1, 2):
+            broker.enqueue(actor.message(run_id))
+        broker.enqueue(actor.message(3), delay=60_000)
+        metrics = HubMetrics(sessions, lambda: broker)
+        queue = f"{networked.broker_namespace}.sync"
+        found: Samples = {}
+        for _ in range(50):  # RabbitMQ may count a just-confirmed message a moment later
+            found = samples((await metrics.render()).decode())
+            if at(found, "channelhub_queue_messages", queue=queue, state="ready") == 2:
+                break
+            await anyio.sleep(0.1)
+    finally:
+        close_broker(broker)
+    assert at(found, "channelhub_queue_messages", queue=queue, state="ready") == 2
+    assert at(found, "channelhub_queue_messages", queue=queue, state="delayed") == 1
+    assert at(found, "channelhub_queue_messages", queue=queue, state="dead") == 0
+    assert at(found, "channelhub_metrics_up", source="broker") == 1
