@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -114,6 +115,7 @@ async def tick(
     send = enqueue or _default_enqueue()
     async with sessions() as session:
         due = await ScheduleRepository(session).due(now)
+    random.shuffle(due)  # concurrent schedulers start on different rows, not all on the first
     started: list[int] = []
     for item in due:
         start = not _previous_still_active(item, now, stale_after)
