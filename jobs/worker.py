@@ -177,6 +177,9 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> int:
         format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # httpx logs each request's full URL at INFO: a connector's query may carry a key
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     threads = args.threads or settings.worker_threads
     processes = args.processes or settings.worker_processes
     try:
