@@ -8,8 +8,10 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
+from app import create_app
 from connectors.config import config_from_data
 from jobs.connector_configs import apply_configs
 from schema.node import encode_id
@@ -17,6 +19,7 @@ from security.viewer import Role, Viewer
 from store.repositories.live_values import KnownValue, LiveValueRepository
 from store.scope import Scope
 from tests import factories as f
+from tests.conftest import GraphQLClient, bearer, token_for
 from tests.schema.live_erp import API_KEY, Clock, FinanceErp, finance_config, finance_erp
 
 ONE = """query($id: ID!) { partner(id: $id) { code
@@ -145,3 +148,26 @@ async def test_no_secret_in_errors_responses_or_logs(
         assert "live partner.creditBalance from finance/credit_balances failed" in caplog.text
     finally:
         await hub.aclose()
+
+
+async def test_the_lifespan_closes_the_shared_client_and_connectors(
+    settings: Any, sessions: Any, erp: FinanceErp
+) -> None:
+    quiet = settings.model_copy(update={"embedded_worker": False, "embedded_scheduler": False})
+    app: Any = create_app(quiet)
+    hub = app.state.hub
+    try:
+        await apply_configs(hub.fields, [config_from_data(finance_config(erp))])
+        mine, _ = await _two_dealers(sessions, erp)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            headers = bearer(token_for(quiet, Role.BRAND_ADMIN))
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://hub.test", headers=headers
+            ) as client:
+                body = await GraphQLClient(client).data(ONE, id=encode_id("Partner", mine.id))
+            assert body["partner"]["live"]["values"] == {"balance": "10.00", "currency": "CNY"}
+            assert hub.connectors.cached() == ["finance"] and not hub.http.is_closed
+        assert hub.http.is_closed and hub.connectors.cached() == []
+    finally:
+        await hub.engine.dispose()
