@@ -6,7 +6,10 @@ reachable), ``/schemas/connector.json`` (the JSON Schema of a connector config: 
 documentation, no credential needed), ``/metrics`` (Prometheus text: job runs, records,
 durations, queue depth, outbox backlog, connector calls; ``jobs.metrics``). The lifespan
 applies migrations for the embedded default, runs the cron scheduler when
-``embedded_scheduler`` is on (``jobs.scheduler``) and disposes the engine.
+``embedded_scheduler`` is on (``jobs.scheduler``), runs a job worker in this process when
+``settings.should_embed_worker`` (on for the in-process broker: ``jobs.worker``) and disposes
+the engine. The job broker (``jobs.broker``: in-process, Redis or RabbitMQ) and the job-run
+event transport (``jobs.events``) are built once here; the embedded worker shares both.
 
 The connector registry (built-in kinds plus entry-point plugins) is loaded once in
 ``create_app``: a plugin that fails to load raises ``PluginLoadError`` naming it, and the
@@ -21,11 +24,13 @@ The viewer and its scope go into the per-request ``Context``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import dramatiq
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -39,11 +44,14 @@ from strawberry.types.unset import UnsetType
 
 from connectors.config import json_schema
 from connectors.registry import ConnectorFactory, load_registry
+from jobs.broker import build_broker, close_broker
 from jobs.connector_cache import ConnectorCache
 from jobs.connector_calls import instrument_kinds
+from jobs.events import InProcessEvents, RunEvents, build_events
 from jobs.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from jobs.metrics import HubMetrics
 from jobs.scheduler import EmbeddedScheduler
+from jobs.worker import EmbeddedWorker
 from resolvers.live import LiveService
 from schema import build_schema
 from schema.context import Context
@@ -74,6 +82,8 @@ class Hub:
     http: httpx.AsyncClient = field(kw_only=True)
     connectors: ConnectorCache = field(kw_only=True)
     live: LiveService = field(kw_only=True)
+    broker: dramatiq.Broker | None = field(default=None, kw_only=True)
+    events: RunEvents = field(default_factory=InProcessEvents, kw_only=True)
 
     async def aclose(self) -> None:
         """Close the connectors built by this process, then the shared HTTP client."""
@@ -154,6 +164,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     fields = FieldCrypto(keys, index_bits=settings.blind_index_bits)
     http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
     connectors = ConnectorCache(fields, connector_kinds, http, settings.data_dir / "cache")
+    events = build_events(settings)
+    # in-process events are shared with the embedded worker; Redis and PostgreSQL transports
+    # belong to one event loop, so the worker builds its own on its loop
+    shared_events = events if isinstance(events, InProcessEvents) else None
+    broker = build_broker(settings, events=shared_events)  # installed: jobs.dispatch sends on it
     hub = Hub(
         settings,
         engine,
@@ -165,6 +180,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         http=http,
         connectors=connectors,
         live=LiveService(sessions, connectors),
+        broker=broker,
+        events=events,
     )
     graphql = GraphQLApp(hub)
 
@@ -191,12 +208,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if settings.should_auto_migrate:
             await upgrade(engine)
+        worker = EmbeddedWorker(broker, settings) if settings.should_embed_worker else None
+        if worker is not None:
+            await asyncio.to_thread(worker.start)  # its resources open on its own loop
         scheduler = EmbeddedScheduler(sessions, settings) if settings.embedded_scheduler else None
         if scheduler is not None:
             scheduler.start()  # cron schedules: each due run claimed once across schedulers
         yield {}
         if scheduler is not None:
             await scheduler.stop()
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)  # running jobs finish (bounded), then it ends
+        close_broker(broker)
+        close_events = getattr(events, "aclose", None)
+        if close_events is not None:
+            await close_events()
         await hub.aclose()
         await engine.dispose()
 
