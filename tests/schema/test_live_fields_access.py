@@ -171,3 +171,22 @@ async def test_the_lifespan_closes_the_shared_client_and_connectors(
         assert hub.http.is_closed and hub.connectors.cached() == []
     finally:
         await hub.engine.dispose()
+
+
+async def test_a_field_two_connectors_declare_is_a_config_error(
+    hub: Any, sessions: Any, gql: Any, erp: FinanceErp
+) -> None:
+    await apply_configs(hub.fields, [config_from_data(finance_config(erp, name="finance-2"))])
+    mine, _ = await _two_dealers(sessions, erp)
+    body = await gql(ONE, id=encode_id("Partner", mine.id))
+    assert "errors" not in body
+    live = body["data"]["partner"]["live"]
+    assert live == {
+        "values": None,
+        "stale": False,
+        "error": {
+            "kind": "CONFIG",
+            "message": "the field is declared by connectors 'finance' and 'finance-2'",
+        },
+    }
+    assert erp.requests == []
