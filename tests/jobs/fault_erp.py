@@ -30,6 +30,7 @@ class FaultErp:
         # ordered by updated_at (product n is updated n minutes after the epoch)
         self.products = [product(n) for n in range(first, first + count)]
         self.down_until = 0.0  # time.monotonic() before which every request gets a 503
+        self.delay = 0.0  # seconds each answer takes (a slow ERP)
         self.requests = 0
         self.refused = 0
         self.lock = threading.Lock()
@@ -38,6 +39,7 @@ class FaultErp:
         self.down_until = time.monotonic() + seconds
 
     def page(self, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        time.sleep(self.delay)
         with self.lock:
             self.requests += 1
             if time.monotonic() < self.down_until:
