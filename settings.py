@@ -166,7 +166,10 @@ class Settings(BaseSettings):
         default=300_000, ge=1, description="Longest delay between two retries."
     )
     job_time_limit_seconds: float = Field(
-        default=3600.0, gt=0, description="A job running longer is interrupted (and retried)."
+        default=1500.0,
+        gt=0,
+        description="A job running longer is interrupted and retried (a sync resumes from its "
+        "last page); keep it under RabbitMQ's consumer_timeout (30 min by default).",
     )
     redis_heartbeat_timeout_ms: int = Field(
         default=15_000,
