@@ -3,7 +3,7 @@ back entries and external refs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from resolvers.mutations.common import Caller, Ref
 from resolvers.mutations.orders import change_order_status
 from security.field_crypto import FieldCrypto
 from security.viewer import Role, Viewer
+from settings import Settings
 from store.models import ExternalRef, Order, OutboxEntry, Product
 from store.scope import Scope
 from tests.factories import create_order, create_partner, create_product
@@ -70,5 +71,10 @@ async def external_refs(sessions: Sessions, entity: str = "order") -> list[Exter
         return list(await session.scalars(stmt))
 
 
-def ids(rows: Sequence[Any]) -> list[int]:
-    return [int(row.id) for row in rows]
+def child_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child process on the test's database and data dir."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHANNELHUB_")}
+    env |= {"CHANNELHUB_DATA_DIR": str(settings.data_dir), "CHANNELHUB_AUTO_MIGRATE": "false"}
+    if settings.database_url:
+        env["CHANNELHUB_DATABASE_URL"] = settings.database_url
+    return env

@@ -7,7 +7,6 @@ creates a duplicate on every call: REST, and SOAP like the demo ERP's CreateSale
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from tests.jobs.outbox_erp import (
 )
 from tests.jobs.outbox_support import (
     approve,
+    child_env,
     entry,
     external_refs,
     outbox,
@@ -70,14 +70,6 @@ def erp_serving(kind: str, erp: ErpRecords) -> Iterator[dict[str, Any]]:
     erp.idempotent = kind == "rest-idempotent"
     with rest_erp(erp) as url:
         yield rest_config("erp", url, lookup=kind == "rest-lookup")
-
-
-def child_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHANNELHUB_")}
-    env |= {"CHANNELHUB_DATA_DIR": str(settings.data_dir), "CHANNELHUB_AUTO_MIGRATE": "false"}
-    if settings.database_url:
-        env["CHANNELHUB_DATABASE_URL"] = settings.database_url
-    return env
 
 
 async def kill_after_acceptance(settings: Settings, erp: ErpRecords, entry_id: int) -> None:

@@ -28,8 +28,7 @@ from jobs.runtime import Resources, close_resources, open_resources
 from settings import Settings
 from store.base import utcnow
 from tests.factories import create_order, create_partner, create_product
-from tests.jobs.outbox_support import approve, entry, external_refs, outbox
-from tests.jobs.test_outbox_crash import child_env
+from tests.jobs.outbox_support import approve, child_env, entry, external_refs, outbox
 
 pytestmark = pytest.mark.slow
 
