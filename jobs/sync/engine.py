@@ -24,7 +24,6 @@ Outcomes, each recorded on the run before ``run_sync`` returns or raises:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -50,6 +49,7 @@ from jobs.runs import (
 from jobs.sync.links import sweep_unseen
 from jobs.sync.pages import StreamTarget, store_records
 from jobs.sync.quarantine import quarantine_rejected
+from jobs.sync.reading import ReadAhead
 from jobs.sync.resources import SyncResources
 from jobs.sync.state import StreamState, clear_marker, open_state, save_state
 from jobs.sync.targets import StreamNotSyncable, stream_target
@@ -197,7 +197,7 @@ async def _sync(
         full_refresh=run.mode == FULL_REFRESH,
     )
     target.marker = state.marker
-    reader = connector.read(target.stream, state.state)
+    reader = ReadAhead(connector.read(target.stream, state.state))
     try:
         async for page in reader:
             current, quarantined = await _store_page(
@@ -209,10 +209,7 @@ async def _sync(
                 await _cancel(resources, run.id, progress)
                 return
     finally:
-        with contextlib.suppress(Exception):
-            closing = getattr(reader, "aclose", None)
-            if closing is not None:
-                await closing()
+        await reader.aclose()
     await _finish(resources, run, target, state, progress)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobs.sync.references import chunks
+from jobs.sync.references import chunks, one_of
 from jobs.sync.sinks.base import Plan, bulk_insert, bulk_update
 from store.models import ExternalRef
 
@@ -89,7 +89,7 @@ async def load_refs(
             ).where(
                 ExternalRef.connector == connector,
                 ExternalRef.entity == entity,
-                ExternalRef.external_id.in_(chunk),
+                one_of(session, ExternalRef.external_id, chunk),
             )
         )
         for external_id, ref_id, entity_id, content_hash, deleted_at in rows:
@@ -109,7 +109,7 @@ async def linked_elsewhere(
             select(ExternalRef.entity_id, ExternalRef.external_id).where(
                 ExternalRef.connector == connector,
                 ExternalRef.entity == entity,
-                ExternalRef.entity_id.in_(chunk),
+                one_of(session, ExternalRef.entity_id, chunk),
             )
         )
         found.update((int(row_id), str(external_id)) for row_id, external_id in rows)
@@ -172,7 +172,7 @@ async def mark_seen(
             .where(
                 ExternalRef.connector == connector,
                 ExternalRef.entity == entity,
-                ExternalRef.external_id.in_(chunk),
+                one_of(session, ExternalRef.external_id, chunk),
             )
             .values(seen_run_id=marker, deleted_remotely_at=None)
             .execution_options(synchronize_session=False)
@@ -184,7 +184,7 @@ async def revive(session: AsyncSession, ref_ids: Iterable[int], now: datetime) -
     for chunk in chunks(ref_ids):
         await session.execute(
             update(ExternalRef)
-            .where(ExternalRef.id.in_(chunk))
+            .where(one_of(session, ExternalRef.id, chunk))
             .values(deleted_remotely_at=None, updated_at=now)
             .execution_options(synchronize_session=False)
         )

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.mapper import map_page
 from connectors.mapping_config import EntityMapping
 from jobs.sync.fields import clean_values
 from jobs.sync.links import digest, linked_elsewhere, load_refs, mark_seen, revive, save_refs
-from jobs.sync.references import ReferenceResolver, chunks
+from jobs.sync.references import ReferenceResolver, chunks, one_of
 from jobs.sync.sinks import Plan, Sink, SinkContext
 from security.audit import AuditLog
 from security.field_crypto import FieldCrypto
@@ -116,7 +116,8 @@ async def _present(session: AsyncSession, model: Any, row_ids: list[int]) -> set
     found: set[int] = set()
     for chunk in chunks(row_ids):
         found.update(
-            int(i) for i in await session.scalars(select(model.id).where(model.id.in_(chunk)))
+            int(i)
+            for i in await session.scalars(select(model.id).where(one_of(session, model.id, chunk)))
         )
     return found
 
@@ -150,10 +151,23 @@ async def _match_new(ctx: SinkContext, target: StreamTarget, plans: list[Plan]) 
             )
 
 
+async def plan_each_statement(session: AsyncSession) -> None:
+    """On PostgreSQL, plan this transaction's statements with their values (custom plans).
+
+    A page's lookups are ``IN`` lists of hundreds of values, prepared once and run every
+    page. Once PostgreSQL switches such a statement to a generic plan (the values unknown)
+    and the table's statistics have grown, it scans the whole table comparing each row with
+    every value — a lookup that took a millisecond takes a fifth of a second at 20,000 rows.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 async def store_records(
     session: AsyncSession, target: StreamTarget, records: Sequence[Any], now: datetime
 ) -> PageOutcome:
     """Store one page's records (see the module docstring); returns what happened to each."""
+    await plan_each_statement(session)
     outcome = PageOutcome()
     resolve = await target.resolver.prepare(session, records)
     plans = _plans(target, records, resolve, outcome)

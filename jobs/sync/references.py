@@ -21,14 +21,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.mapper import Resolve, map_page
 from connectors.mapping_config import EntityMapping, FieldRule, LinesMapping
 from store.models import ExternalRef, Location, Order, Partner, Product, Region, Tier
 
-__all__ = ["NATURAL_KEYS", "ReferenceResolver", "chunks"]
+__all__ = ["NATURAL_KEYS", "ReferenceResolver", "chunks", "one_of"]
 
 NATURAL_KEYS: Mapping[str, Any] = {
     "partner": Partner.code,
@@ -41,6 +42,14 @@ NATURAL_KEYS: Mapping[str, Any] = {
 """The natural key column of each entity a ``ref`` may name."""
 
 CHUNK = 1000
+
+
+def one_of(session: AsyncSession, column: Any, values: list[Any]) -> ColumnElement[bool]:
+    """``column IN values``: one array parameter on PostgreSQL (``= ANY($1)``), so a page's
+    lookup is not rendered and bound value by value; a plain ``IN`` list on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]
 
 
 def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
@@ -117,7 +126,7 @@ class ReferenceResolver:
                 select(ExternalRef.external_id, ExternalRef.entity_id).where(
                     ExternalRef.connector == self.connector,
                     ExternalRef.entity == entity,
-                    ExternalRef.external_id.in_(chunk),
+                    one_of(session, ExternalRef.external_id, chunk),
                 )
             )
             found.update((str(value), int(row_id)) for value, row_id in rows)
@@ -126,6 +135,8 @@ class ReferenceResolver:
         if column is not None and missing:
             model = column.class_
             for chunk in chunks(missing):
-                rows = await session.execute(select(column, model.id).where(column.in_(chunk)))
+                rows = await session.execute(
+                    select(column, model.id).where(one_of(session, column, chunk))
+                )
                 found.update((str(value), int(row_id)) for value, row_id in rows)
         return found

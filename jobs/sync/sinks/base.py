@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.sync.fields import Field
-from jobs.sync.references import chunks
+from jobs.sync.references import chunks, one_of
 from security.audit import AuditLog
 from security.field_crypto import FieldCrypto
 
@@ -67,6 +67,8 @@ class SinkContext:
     crypto: FieldCrypto
     audit: AuditLog | None
     has_lines: bool
+    holders: dict[str, dict[Any, int | None]] = field(default_factory=dict)
+    """Per column, values already looked up in this page → the row holding it (or None)."""
 
     @property
     def actor(self) -> str:
@@ -124,11 +126,16 @@ class Sink:
             return
         column = getattr(self.model, self.natural_key)
         wanted = {p.values[self.natural_key]: p for p in plans if p.values.get(self.natural_key)}
+        known = ctx.holders.setdefault(self.natural_key, {})
+        known.update(dict.fromkeys(wanted))
         for chunk in chunks(wanted):
-            rows = await ctx.session.execute(select(column, self.model.id).where(column.in_(chunk)))
+            rows = await ctx.session.execute(
+                select(column, self.model.id).where(one_of(ctx.session, column, chunk))
+            )
             for key, row_id in rows:
                 plan = wanted[key]
                 plan.row_id, plan.linked = int(row_id), True
+                known[key] = int(row_id)
 
     async def check_unique(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:
         """Reject values of unique columns another row (or record of the page) holds."""
@@ -143,14 +150,17 @@ class Sink:
                 else:
                     holders[value] = plan
             column = getattr(self.model, name)
-            for chunk in chunks(holders):
+            known = ctx.holders.get(name, {})
+            taken = {value: known[value] for value in holders if value in known}
+            for chunk in chunks(value for value in holders if value not in known):
                 rows = await ctx.session.execute(
-                    select(column, self.model.id).where(column.in_(chunk))
+                    select(column, self.model.id).where(one_of(ctx.session, column, chunk))
                 )
-                for value, row_id in rows:
-                    plan = holders[value]
-                    if plan.row_id != row_id:
-                        plan.reject(f"{name}: another {self.label} in the hub has this {name}")
+                taken.update((value, int(row_id)) for value, row_id in rows)
+            for value, row_id in taken.items():
+                plan = holders[value]
+                if row_id is not None and plan.row_id != row_id:
+                    plan.reject(f"{name}: another {self.label} in the hub has this {name}")
 
     async def check(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:
         """Checks that need the database (subclasses); reject with ``plan.reject``."""

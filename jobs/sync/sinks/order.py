@@ -27,7 +27,7 @@ from sqlalchemy import delete, insert, select
 from domain.enums import OrderStatus
 from domain.orders import TRANSITIONS, amount_problem, quantity_problem
 from jobs.sync.fields import Field
-from jobs.sync.references import chunks
+from jobs.sync.references import chunks, one_of
 from jobs.sync.sinks.base import Plan, Sink, SinkContext
 from store.models import Order, OrderLine, OrderStatusChange, Product
 
@@ -63,7 +63,9 @@ async def current_statuses(ctx: SinkContext, order_ids: Sequence[int]) -> dict[i
     found: dict[int, OrderStatus] = {}
     for chunk in chunks(order_ids):
         rows = await ctx.session.execute(
-            select(Order.id, Order.status).where(Order.id.in_(chunk)).with_for_update()
+            select(Order.id, Order.status)
+            .where(one_of(ctx.session, Order.id, chunk))
+            .with_for_update()
         )
         found.update((int(row_id), OrderStatus(status)) for row_id, status in rows)
     return found
@@ -146,7 +148,9 @@ class OrderSink(Sink):
         session = ctx.session
         replaced = [p.row_id for p in updates if ctx.has_lines]
         for chunk in chunks(i for i in replaced if i is not None):
-            await session.execute(delete(OrderLine).where(OrderLine.order_id.in_(chunk)))
+            await session.execute(
+                delete(OrderLine).where(one_of(session, OrderLine.order_id, chunk))
+            )
         lines = [
             {**line, "order_id": plan.row_id}
             for plan in (inserts + updates if ctx.has_lines else inserts)
@@ -169,7 +173,7 @@ async def _list_prices(ctx: SinkContext, plans: Sequence[Plan]) -> dict[int, Dec
     prices: dict[int, Decimal] = {}
     for chunk in chunks(wanted):
         rows = await ctx.session.execute(
-            select(Product.id, Product.list_price).where(Product.id.in_(chunk))
+            select(Product.id, Product.list_price).where(one_of(ctx.session, Product.id, chunk))
         )
         prices.update((int(row_id), price) for row_id, price in rows)
     return prices

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 
 from domain.enums import OrderStatus
 from jobs.sync.fields import Field
-from jobs.sync.references import chunks
+from jobs.sync.references import chunks, one_of
 from jobs.sync.sinks.base import Plan, Sink, SinkContext, bulk_update
 from jobs.sync.sinks.order import check_path, current_statuses, record_steps
 from store.models import ExternalRef, Order, OrderStatusChange
@@ -44,7 +44,7 @@ class OrderStatusSink(Sink):
                 select(ExternalRef.external_id, ExternalRef.entity_id).where(
                     ExternalRef.connector == ctx.connector,
                     ExternalRef.entity == "order",
-                    ExternalRef.external_id.in_(chunk),
+                    one_of(ctx.session, ExternalRef.external_id, chunk),
                 )
             )
             for external_id, row_id in rows:
@@ -52,7 +52,7 @@ class OrderStatusSink(Sink):
                 plan.row_id, plan.linked = int(row_id), True
         for chunk in chunks(wanted):
             rows = await ctx.session.execute(
-                select(Order.number, Order.id).where(Order.number.in_(chunk))
+                select(Order.number, Order.id).where(one_of(ctx.session, Order.number, chunk))
             )
             for number, row_id in rows:
                 plan = wanted[number]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from domain.enums import PartnerStatus, PartnerType
 from jobs.sync.fields import Field
-from jobs.sync.references import chunks
+from jobs.sync.references import chunks, one_of
 from jobs.sync.sinks.base import Plan, Sink, SinkContext, bulk_update
 from security.audit import AuditEvent
 from security.fields import EncryptedColumn
@@ -114,7 +114,9 @@ async def _scope_of(ctx: SinkContext, row_ids: list[int]) -> dict[int, dict[str,
     found: dict[int, dict[str, Any]] = {}
     for chunk in chunks(row_ids):
         rows = await ctx.session.execute(
-            select(Partner.id, Partner.parent_id, Partner.region_id).where(Partner.id.in_(chunk))
+            select(Partner.id, Partner.parent_id, Partner.region_id).where(
+                one_of(ctx.session, Partner.id, chunk)
+            )
         )
         for row_id, parent_id, region_id in rows:
             found[int(row_id)] = {"parent_id": parent_id, "region_id": region_id}
