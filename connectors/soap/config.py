@@ -127,6 +127,26 @@ Paginator = Annotated[
 ]
 
 
+class SoapIncremental(_Strict):
+    """Incremental reads: the largest ``cursor_field`` seen goes into the arguments as
+    ``{cursor}`` (e.g. a NAV filter ``Criteria: ">={cursor}"``) on the next read."""
+
+    cursor_field: str = Field(
+        description="Dotted path to the record field that orders changes, e.g. Last_Modified."
+    )
+    lookback_seconds: float = Field(
+        default=0.0, ge=0, description="Re-read this much before the saved cursor each run."
+    )
+    format: str | None = Field(
+        default=None,
+        description="strftime format of date-time cursors in the arguments (default ISO 8601).",
+    )
+    start: str = Field(
+        default="1970-01-01T00:00:00+00:00",
+        description="The `{cursor}` of the very first read, before any cursor is saved.",
+    )
+
+
 class SoapStream(_Strict):
     """A read operation whose records feed one hub entity."""
 
@@ -134,12 +154,19 @@ class SoapStream(_Strict):
     operation: str = Field(description="WSDL operation to call, e.g. ReadMultiple.")
     args: dict[str, Any] = Field(
         default_factory=dict,
-        description="Argument template; '{bookmark}' and '{page}' are filled by the paginator.",
+        description=(
+            "Argument template; '{bookmark}' and '{page}' are filled by the paginator, "
+            "'{cursor}' by incremental reads."
+        ),
     )
     record_path: str = Field(
         default="", description="Dotted path to the records in the result; empty: the result."
     )
     paginator: Paginator = Field(default_factory=NoPaginator, description="How to page.")
+    incremental: SoapIncremental | None = Field(
+        default=None,
+        description="Read only records changed since the last read ('{cursor}' in args).",
+    )
     mapping: EntityMapping | None = Field(default=None, description="Remote record → entity.")
     schedule: str | None = Field(default=None, description="Cron expression for syncs.")
     live: SoapLive = Field(

@@ -2,6 +2,8 @@
 
 Each yields ``Page``s whose state is what to save after storing them, so a read resumes
 from there: ``{"bookmark": ...}``, ``{"page": ...}`` or ``{"search_id", "page_index"}``.
+A stream with ``incremental`` wraps its paginator (``connectors.soap.incremental``): the
+paginator's state becomes the ``position`` of a read filtered by ``{cursor}``.
 """
 
 from __future__ import annotations
@@ -18,21 +20,35 @@ from connectors.soap.config import (
     PageNumberPaginator,
     SoapStream,
 )
+from connectors.soap.incremental import incremental_pages
 
 Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 
-async def pages(stream: SoapStream, state: JsonObject, call: Call) -> AsyncIterator[Page]:
+def pages(stream: SoapStream, state: JsonObject, call: Call) -> AsyncIterator[Page]:
     """The stream's pages from ``state`` on."""
+    if stream.incremental is None:
+        return _paged(stream, state, call, {})
+
+    def source(position: JsonObject, values: dict[str, Any]) -> AsyncIterator[Page]:
+        return _paged(stream, position, call, values)
+
+    return incremental_pages(stream.incremental, state, source)
+
+
+async def _paged(
+    stream: SoapStream, state: JsonObject, call: Call, extra: dict[str, Any]
+) -> AsyncIterator[Page]:
+    """The paginator's pages from ``state``; ``extra`` values fill the arguments too."""
     paginator = stream.paginator
     if isinstance(paginator, BookmarkPaginator):
-        source = _bookmark(stream, paginator, state, call)
+        source = _bookmark(stream, paginator, state, call, extra)
     elif isinstance(paginator, PageNumberPaginator):
-        source = _page_number(stream, paginator, state, call)
+        source = _page_number(stream, paginator, state, call, extra)
     elif isinstance(paginator, NetSuiteSearchPaginator):
-        source = _netsuite(stream, paginator, state, call)
+        source = _netsuite(stream, paginator, state, call, extra)
     else:
-        result = await call(stream.operation, templates.fill(stream.args, state))
+        result = await call(stream.operation, templates.fill(stream.args, {**extra, **state}))
         yield Page(templates.records_at(result, stream.record_path), state={}, last=True)
         return
     async for page in source:
@@ -40,11 +56,15 @@ async def pages(stream: SoapStream, state: JsonObject, call: Call) -> AsyncItera
 
 
 async def _bookmark(
-    stream: SoapStream, paginator: BookmarkPaginator, state: JsonObject, call: Call
+    stream: SoapStream,
+    paginator: BookmarkPaginator,
+    state: JsonObject,
+    call: Call,
+    extra: dict[str, Any],
 ) -> AsyncIterator[Page]:
     bookmark = state.get("bookmark")
     while True:
-        values = {"bookmark": bookmark, "page_size": paginator.page_size}
+        values = {**extra, "bookmark": bookmark, "page_size": paginator.page_size}
         args = templates.fill(stream.args, values)
         args[paginator.size_arg] = paginator.page_size
         if bookmark is not None:
@@ -63,11 +83,16 @@ async def _bookmark(
 
 
 async def _page_number(
-    stream: SoapStream, paginator: PageNumberPaginator, state: JsonObject, call: Call
+    stream: SoapStream,
+    paginator: PageNumberPaginator,
+    state: JsonObject,
+    call: Call,
+    extra: dict[str, Any],
 ) -> AsyncIterator[Page]:
     page = int(state.get("page", paginator.start))
     while True:
-        args = templates.fill(stream.args, {"page": page, "page_size": paginator.page_size})
+        values = {**extra, "page": page, "page_size": paginator.page_size}
+        args = templates.fill(stream.args, values)
         args[paginator.page_arg] = page
         args[paginator.size_arg] = paginator.page_size
         records = templates.records_at(await call(stream.operation, args), stream.record_path)
@@ -80,13 +105,17 @@ async def _page_number(
 
 
 async def _netsuite(
-    stream: SoapStream, paginator: NetSuiteSearchPaginator, state: JsonObject, call: Call
+    stream: SoapStream,
+    paginator: NetSuiteSearchPaginator,
+    state: JsonObject,
+    call: Call,
+    extra: dict[str, Any],
 ) -> AsyncIterator[Page]:
     search_id = state.get("search_id")
     index = int(state.get("page_index", 0))
     while True:
         if search_id is None:
-            result = await call(stream.operation, templates.fill(stream.args, state))
+            result = await call(stream.operation, templates.fill(stream.args, {**extra, **state}))
         else:
             args = {"searchId": search_id, "pageIndex": index + 1}
             result = await call(paginator.more_operation, args)

@@ -152,7 +152,28 @@ async def test_every_sales_stream_reads_each_record_exactly_once(sales, erp: Dem
         assert (
             pages == -(-len(ids) // SOAP_PAGE) + 1
         )  # full pages, then the empty page that ends it
-        assert state["bookmark"] == records[-1]["Key"]
+        newest = max(_when(r["Last_Modified"]) for r in records)
+        assert state == {"cursor": newest.isoformat()}  # the next read filters from here
+
+
+def _when(value: Any) -> datetime:
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return when.astimezone(UTC)
+
+
+async def test_an_incremental_sales_read_returns_only_what_changed_since(
+    sales, erp: DemoErp
+) -> None:
+    everything, _, state = await read_all(sales, "customers")
+    window = _when(state["cursor"]) - timedelta(seconds=60)  # the stream's lookback
+    recent = {r["No"] for r in everything if _when(r["Last_Modified"]) >= window}
+    again, _, same = await read_all(sales, "customers", state)
+    assert {r["No"] for r in again} == recent and len(recent) < len(everything)
+    assert same == state
+    touched = erp.touch(erp.dataset.customers[3].no)
+    changed, _, after = await read_all(sales, "customers", state)
+    assert {r["No"] for r in changed} == recent | {touched.no}
+    assert _when(after["cursor"]) == _when(touched.last_modified)
 
 
 async def test_a_sales_read_resumes_after_its_saved_bookmark(sales, erp: DemoErp) -> None:
