@@ -23,7 +23,7 @@ default; ``--database-url`` for another); it is created when missing and migrate
 tables the bench uses are emptied first. Its keyring lives in ``var/bench-sync``.
 
 Run: ``.venv/bin/python bench/sync_throughput.py [--records N] [--page-size N] [--rounds N]
-[--json]`` (or ``make bench``).
+[--json]``.
 """
 
 from __future__ import annotations

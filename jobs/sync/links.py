@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobs.sync.references import chunks, one_of
-from jobs.sync.sinks.base import Plan, bulk_insert, bulk_update
+from jobs.sync.sinks.base import Plan, bulk_insert_rows, bulk_update
 from store.models import ExternalRef
 
 __all__ = [
@@ -158,7 +158,7 @@ async def save_refs(
         if plan.ref_id is not None
     ]
     if fresh:
-        await bulk_insert(session, ExternalRef, fresh)
+        await bulk_insert_rows(session, ExternalRef, fresh)
     await bulk_update(session, ExternalRef, changed)
 
 

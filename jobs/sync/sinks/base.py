@@ -29,7 +29,7 @@ from jobs.sync.references import chunks, one_of
 from security.audit import AuditLog
 from security.field_crypto import FieldCrypto
 
-__all__ = ["Plan", "Sink", "SinkContext", "bulk_insert", "bulk_update"]
+__all__ = ["Plan", "Sink", "SinkContext", "bulk_insert", "bulk_insert_rows", "bulk_update"]
 
 
 @dataclass
@@ -76,21 +76,36 @@ class SinkContext:
 
 
 async def bulk_insert(
-    session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]
+    session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], key: Sequence[str]
 ) -> list[int]:
-    """Insert ``rows`` (same keys or not) and return their new ids, in order."""
+    """Insert ``rows`` and return their new ids, in order.
+
+    Each row is recognised in ``RETURNING`` by its values of the unique columns ``key``
+    (asking the database to keep the order instead makes SQLite insert row by row).
+    """
     groups: dict[tuple[str, ...], list[int]] = {}
     for position, row in enumerate(rows):
         groups.setdefault(tuple(sorted(row)), []).append(position)
-    found = [0] * len(rows)
+    by_key: dict[tuple[Any, ...], int] = {}
+    columns = [getattr(model, name) for name in key]
     for positions in groups.values():
         result = await session.execute(
-            insert(model).returning(model.id, sort_by_parameter_order=True),
-            [rows[p] for p in positions],
+            insert(model).returning(model.id, *columns), [rows[p] for p in positions]
         )
-        for position, new_id in zip(positions, result.scalars(), strict=True):
-            found[position] = int(new_id)
-    return found
+        for row_id, *values in result:
+            by_key[tuple(values)] = int(row_id)
+    return [by_key[tuple(row[name] for name in key)] for row in rows]
+
+
+async def bulk_insert_rows(
+    session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert ``rows`` without reading anything back (one ``executemany`` per column set)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        await session.execute(insert(model.__table__), group)
 
 
 async def bulk_update(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -113,6 +128,8 @@ class Sink:
     line_fields: ClassVar[Mapping[str, Field] | None] = None
     required: ClassVar[tuple[str, ...]] = ()
     natural_key: ClassVar[str | None] = None
+    insert_key: ClassVar[tuple[str, ...]] = ()
+    """Unique columns every inserted row has: how ``RETURNING`` rows are told apart."""
     unique: ClassVar[tuple[str, ...]] = ()
     creates: ClassVar[bool] = True
 
@@ -171,7 +188,10 @@ class Sink:
         stamps = {"created_at": now, "updated_at": now} if _timestamped(self.model) else {}
         if inserts:
             ids = await bulk_insert(
-                ctx.session, self.model, [{**stamps, **p.values} for p in inserts]
+                ctx.session,
+                self.model,
+                [{**stamps, **p.values} for p in inserts],
+                self.insert_key,
             )
             for plan, row_id in zip(inserts, ids, strict=True):
                 plan.row_id = row_id

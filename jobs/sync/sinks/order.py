@@ -126,6 +126,7 @@ class OrderSink(Sink):
     }
     required = ("number", "partner_id")
     natural_key = "number"
+    insert_key = ("number",)
     unique = ("number",)
 
     async def check(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:

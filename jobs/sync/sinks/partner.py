@@ -50,6 +50,7 @@ class PartnerSink(Sink):
     }
     required = ("code", "name", "type")
     natural_key = "code"
+    insert_key = ("code",)
     unique = ("code",)
 
     async def check(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:

@@ -24,4 +24,5 @@ class ProductSink(Sink):
     }
     required = ("sku", "name", "category", "list_price")
     natural_key = "sku"
+    insert_key = ("sku",)
     unique = ("sku", "barcode")

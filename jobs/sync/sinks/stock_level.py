@@ -61,6 +61,7 @@ class StockLevelSink(Sink):
         "last_received_at": Field("datetime"),
     }
     required = ("location_id", "product_id")
+    insert_key = ("location_id", "product_id")
 
     async def match(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:
         wanted = {pair: plan for plan in plans if (pair := _pair(plan)) is not None}
