@@ -11,6 +11,9 @@ Outcomes, each recorded on the run before ``run_sync`` returns or raises:
 
 - SUCCEEDED: the stream was read to its end (a full refresh then marks the refs of the
   stream it did not see ``deleted_remotely_at``, counted as deleted; rows stay in the hub);
+  before it ends, the run retries a batch of its stream's records quarantined for a
+  reference that was missing then (``jobs.sync.retry.retry_waiting_references``) — those it
+  stores count as inserted or updated;
 - CANCELLED: an operator asked; the pages stored so far stay;
 - FAILED, not retried (the exception is re-raised for the broker to see): a missing
   connector (``UnknownConnector``), a stream it does not declare or that has no mapping
@@ -51,6 +54,7 @@ from jobs.sync.pages import StreamTarget, store_records
 from jobs.sync.quarantine import quarantine_rejected
 from jobs.sync.reading import ReadAhead
 from jobs.sync.resources import SyncResources
+from jobs.sync.retry import RetryOutcome, retry_waiting_references
 from jobs.sync.state import StreamState, clear_marker, open_state, save_state
 from jobs.sync.targets import StreamNotSyncable, stream_target
 from store.base import utcnow
@@ -210,7 +214,8 @@ async def _sync(
                 return
     finally:
         await reader.aclose()
-    await _finish(resources, run, target, state, progress)
+    healed = await retry_waiting_references(resources, target)
+    await _finish(resources, run, target, state, healed, progress)
 
 
 async def _has_quarantined(session: AsyncSession, target: StreamTarget) -> bool:
@@ -286,6 +291,7 @@ async def _finish(
     run: JobRun,
     target: StreamTarget,
     state: StreamState,
+    healed: RetryOutcome,
     progress: Progress | None,
 ) -> None:
     async with resources.sessions.begin() as session:
@@ -296,7 +302,8 @@ async def _finish(
                 session, target.connector, target.stream, target.entity, state.marker, now
             )
             await clear_marker(session, state)
-        if await record_progress(session, run.id, RunCounts(deleted=deleted), now=now) is None:
+        counts = RunCounts(deleted=deleted, inserted=healed.inserted, updated=healed.updated)
+        if await record_progress(session, run.id, counts, now=now) is None:
             raise _Stopped
         finished = await finish_run(session, run.id, now=now)
     await _announce(resources, finished, progress)

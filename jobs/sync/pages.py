@@ -34,7 +34,9 @@ from jobs.sync.sinks import Plan, Sink, SinkContext
 from security.audit import AuditLog
 from security.field_crypto import FieldCrypto
 
-__all__ = ["PageOutcome", "Rejection", "StreamTarget", "store_records"]
+__all__ = ["MAX_PASSES", "PageOutcome", "Rejection", "StreamTarget", "store_records"]
+
+MAX_PASSES = 8
 
 
 @dataclass
@@ -76,6 +78,19 @@ class PageOutcome:
     """Positions of the records that are in the hub now (written or unchanged) → external id."""
     superseded: list[int] = field(default_factory=list)
     """Positions of records a later copy in the same page replaced (counted unchanged)."""
+
+    def absorb(self, again: PageOutcome, positions: list[int]) -> None:
+        """Take the outcome of records at ``positions`` taken again (their new outcome)."""
+        retaken = set(positions)
+        self.rejected = [r for r in self.rejected if r.index not in retaken]
+        self.rejected += [
+            Rejection(positions[r.index], r.reason, r.external_id) for r in again.rejected
+        ]
+        self.inserted += again.inserted
+        self.updated += again.updated
+        self.unchanged += again.unchanged
+        self.stored.update((positions[i], e) for i, e in again.stored.items())
+        self.superseded += [positions[i] for i in again.superseded]
 
 
 def _plans(
@@ -166,8 +181,31 @@ async def plan_each_statement(session: AsyncSession) -> None:
 async def store_records(
     session: AsyncSession, target: StreamTarget, records: Sequence[Any], now: datetime
 ) -> PageOutcome:
-    """Store one page's records (see the module docstring); returns what happened to each."""
+    """Store one page's records (see the module docstring); returns what happened to each.
+
+    A record that refers to a record of its own entity in the same page (a partner's parent
+    listed after it) is taken again once that one is stored, up to ``MAX_PASSES`` levels.
+    """
     await plan_each_statement(session)
+    outcome = await _store_pass(session, target, records, now)
+    for _ in range(MAX_PASSES - 1):
+        waiting = [r for r in outcome.rejected if _waits_for_own_entity(target, r)]
+        if not waiting:
+            break
+        again = await _store_pass(session, target, [records[r.index] for r in waiting], now)
+        if not again.stored:
+            break
+        outcome.absorb(again, [r.index for r in waiting])
+    return outcome
+
+
+def _waits_for_own_entity(target: StreamTarget, rejection: Rejection) -> bool:
+    return f"no {target.entity} with external id " in rejection.reason
+
+
+async def _store_pass(
+    session: AsyncSession, target: StreamTarget, records: Sequence[Any], now: datetime
+) -> PageOutcome:
     outcome = PageOutcome()
     resolve = await target.resolver.prepare(session, records)
     plans = _plans(target, records, resolve, outcome)

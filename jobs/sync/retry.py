@@ -11,6 +11,10 @@ be opened (its key was shredded) stays as it is and is counted ``unreadable``. A
 config no longer declares (or whose mapping does not fit) is a config error: nothing is
 written for it. Retrying twice is harmless: resolved rows are not taken again, and storing a
 record that is already stored finds it unchanged.
+
+``retry_waiting_references`` is the automatic part: each sync run ends by retrying a batch of
+its stream's records that were quarantined only because a record they refer to was not in
+the hub yet (an order of a partner not synced yet).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jobs.sync.pages import StreamTarget, store_records
 from jobs.sync.resources import SyncResources
@@ -30,7 +34,7 @@ from store.base import utcnow
 from store.models import QuarantinedRecord
 from store.repositories.quarantine import QuarantineRepository
 
-__all__ = ["RetryOutcome", "retry_quarantined"]
+__all__ = ["RetryOutcome", "retry_quarantined", "retry_waiting_references"]
 
 BATCH = 500
 
@@ -91,6 +95,41 @@ async def retry_quarantined(
                 targets[name] = await stream_target(resources, connector, config, name)
                 outcome.streams.append(name)
             await _retry_batch(resources, targets[name], group, outcome)
+    return outcome
+
+
+WAITING_REASON = "%with external id %from this connector%"
+"""What an unresolved reference's reason says (``connectors.mapper``, ``sinks.order_status``)."""
+
+
+async def retry_waiting_references(
+    resources: SyncResources, target: StreamTarget, *, limit: int = BATCH
+) -> RetryOutcome:
+    """Retry this stream's records quarantined for a reference that was not there yet.
+
+    Run at the end of each run of the stream: an order quarantined because its partner had
+    not been synced is stored once the partner is there. At most ``limit`` rows per run,
+    those retried longest ago first, so a reference that never comes costs little.
+    """
+    stmt = (
+        select(QuarantinedRecord)
+        .where(
+            QuarantinedRecord.connector == target.connector,
+            QuarantinedRecord.stream == target.stream,
+            QuarantinedRecord.resolved_at.is_(None),
+            QuarantinedRecord.reason.like(WAITING_REASON),
+        )
+        .order_by(
+            func.coalesce(QuarantinedRecord.retried_at, QuarantinedRecord.created_at),
+            QuarantinedRecord.id,
+        )
+        .limit(limit)
+    )
+    async with resources.sessions() as session:
+        rows = sorted((await session.scalars(stmt)).all(), key=lambda row: row.id)
+    outcome = RetryOutcome(streams=[target.stream])
+    if rows:
+        await _retry_batch(resources, target, rows, outcome)
     return outcome
 
 
