@@ -65,9 +65,9 @@ def safe_error(error: BaseException | None, *, failures: int = 0) -> BaseExcepti
         return PoisonMessage("the broker rejected this message (no error recorded)")
     if isinstance(error, (ConnectorError, JobError)):
         return error  # scrubbed when built
-    if isinstance(error, SQLAlchemyError):
-        original = getattr(error, "orig", None) or error
-        return _stand_in(type(original).__name__, "database error (statement not shown)")
+    if isinstance(error, SQLAlchemyError):  # its text holds the statement and its values
+        driver = type(getattr(error, "orig", None) or error).__name__
+        return _stand_in(type(error).__name__, f"database error {driver} (statement not shown)")
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     if failures > 1:
         text = f"{text} (failed {failures} times)"

@@ -42,6 +42,7 @@ __all__ = [
     "EmbeddedWorker",
     "WorkerConfigError",
     "add_worker_command",
+    "boot_worker",
     "run_worker",
     "run_workers",
 ]
@@ -78,14 +79,27 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+def boot_worker(broker: dramatiq.Broker, threads: int) -> dramatiq.Worker:
+    """Start a dramatiq worker on ``broker`` in this process.
+
+    Emits ``process_boot`` first (once per broker), as dramatiq's own CLI does: the
+    ``TimeLimit`` middleware starts the thread that enforces time limits on it.
+    """
+    if not getattr(broker, "_channelhub_booted", False):
+        broker.emit_after("process_boot")
+        broker._channelhub_booted = True  # type: ignore[attr-defined]
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)
+    worker.start()
+    return worker
+
+
 def run_worker(settings: Settings, threads: int, *, stop: threading.Event | None = None) -> int:
     """One worker in this process until ``stop`` (default: SIGTERM/SIGINT); the exit code."""
     check_worker_settings(settings)
     stop = stop or _stop_on_signals()
     broker = build_broker(settings)
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)
     try:
-        worker.start()
+        worker = boot_worker(broker, threads)
         log.info(
             "worker %s: %s threads on %s (queues %s)",
             os.getpid(),
@@ -146,12 +160,7 @@ class EmbeddedWorker:
         self.worker: dramatiq.Worker | None = None
 
     def start(self) -> None:
-        self.worker = dramatiq.Worker(
-            self.broker,
-            worker_threads=self.settings.worker_threads,
-            worker_timeout=WORKER_TIMEOUT_MS,
-        )
-        self.worker.start()
+        self.worker = boot_worker(self.broker, self.settings.worker_threads)
 
     def stop(self) -> None:
         """Stop taking messages and let running jobs finish (at most

@@ -53,6 +53,14 @@ async def flaky_job(resources: Resources, run_id: int) -> None:
     await _finish(resources, run_id)
 
 
+async def slow_once_job(resources: Resources, run_id: int) -> None:
+    """Hangs on its first attempt (the time limit interrupts it), is quick on the next."""
+    attempts = await _start(resources, run_id)
+    if attempts == 1:
+        await anyio.sleep(30)
+    await _finish(resources, run_id)
+
+
 async def config_job(resources: Resources, run_id: int) -> None:
     await _start(resources, run_id)
     raise UnknownConnector("erp-gone")
@@ -60,7 +68,8 @@ async def config_job(resources: Resources, run_id: int) -> None:
 
 @pytest.fixture
 def kinds(monkeypatch: pytest.MonkeyPatch) -> None:
-    for kind, job in {"t_ok": ok_job, "t_flaky": flaky_job, "t_config": config_job}.items():
+    jobs = {"t_ok": ok_job, "t_flaky": flaky_job, "t_config": config_job, "t_slow": slow_once_job}
+    for kind, job in jobs.items():
         monkeypatch.setitem(JOB_KINDS, kind, job)
 
 
@@ -134,3 +143,13 @@ async def test_an_unknown_job_kind_fails_its_run_as_a_config_error(
     run = runs[run_id]
     assert (run.status, run.error_class) == (FAILED, "UnknownJobKind")
     assert "'t_no_such_kind'" in str(run.error_message) and "reencrypt" in str(run.error_message)
+
+
+async def test_a_job_over_its_time_limit_is_interrupted_and_retried(
+    broker_settings: Settings, sessions: Any, kinds: None
+) -> None:
+    limited = broker_settings.model_copy(update={"job_time_limit_seconds": 0.5})
+    async with running_worker(limited):
+        run_id = await queue_run(sessions, "t_slow")
+        runs = await wait_for_runs(sessions, [run_id], within=20)
+    assert (runs[run_id].status, runs[run_id].attempts) == (SUCCEEDED, 2)

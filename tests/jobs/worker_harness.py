@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from jobs.broker import build_broker, close_broker
 from jobs.dispatch import enqueue_run
 from jobs.runs import FINAL, create_run
+from jobs.worker import boot_worker
 from settings import Settings
 from store.models.jobs import JobRun
 
@@ -32,8 +33,7 @@ async def running_worker(
 ) -> AsyncIterator[dramatiq.Broker]:
     """A broker from ``settings`` (installed for ``enqueue_run``) and a worker consuming it."""
     broker = build_broker(settings, **broker_options)
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
-    await anyio.to_thread.run_sync(worker.start)
+    worker = await anyio.to_thread.run_sync(boot_worker, broker, threads)
     try:
         yield broker
     finally:
