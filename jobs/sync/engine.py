@@ -83,7 +83,7 @@ Progress = Callable[[JobRun], None]
 class StreamBusy(JobError):
     """Another run of the same stream is running (its heartbeat is fresh)."""
 
-    kind = "config_error"
+    kind = "busy"
 
 
 class _Stopped(Exception):

@@ -212,11 +212,13 @@ async def _store_pass(
     refs = await load_refs(session, target.connector, target.entity, [p.external_id for p in plans])
     changed: list[Plan] = []
     revived: list[int] = []
+    unchanged: list[str] = []
     for plan in plans:
         ref = refs.get(plan.external_id)
         if ref is not None and ref.content_hash == plan.digest:
             outcome.unchanged += 1
             outcome.stored[plan.index] = plan.external_id
+            unchanged.append(plan.external_id)
             if ref.deleted:
                 revived.append(ref.id)
             continue
@@ -260,8 +262,8 @@ async def _store_pass(
         Rejection(p.index, p.reason or "", p.external_id) for p in changed if p.reason
     ]
     if target.marker is not None:
-        seen = [p.external_id for p in plans if p.index in outcome.stored]
-        seen += [r.external_id for r in outcome.rejected if r.external_id is not None]
+        # written refs got the marker with their write; these are seen without a write
+        seen = unchanged + [r.external_id for r in outcome.rejected if r.external_id]
         await mark_seen(session, target.connector, target.entity, seen, target.marker)
     elif revived:
         await revive(session, revived, now)

@@ -6,12 +6,14 @@ or a new run picks the stream up."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
 
 from jobs.runs import QUEUED, SUCCEEDED
 from jobs.sync import run_sync
+from jobs.sync.reading import ReadAhead
 from store.models import ExternalRef, Product
 from tests.jobs.sync_harness import (
     PRODUCT_MAPPING,
@@ -91,3 +93,36 @@ async def test_a_new_run_picks_up_where_a_failed_run_stopped(settings, k):
         assert again.records_inserted == N - 3 * k
         assert again.records_read == N - 3 * k
         await assert_store_equals_source(env, erp)
+
+
+async def test_read_ahead_keeps_order_passes_errors_late_and_closes_its_source():
+    closed: list[bool] = []
+
+    async def pages() -> AsyncIterator[int]:
+        try:
+            yield 1
+            yield 2
+            raise ConnectionError("page 3 failed")
+        finally:
+            closed.append(True)
+
+    reader = ReadAhead(pages())
+    assert [await reader.__anext__(), await reader.__anext__()] == [1, 2]
+    with pytest.raises(ConnectionError, match="page 3"):
+        await reader.__anext__()
+    await reader.aclose()
+    assert closed == [True]
+
+    async def endless() -> AsyncIterator[int]:
+        n = 0
+        try:
+            while True:
+                n += 1
+                yield n
+        finally:
+            closed.append(False)
+
+    reader = ReadAhead(endless())
+    assert await reader.__anext__() == 1
+    await reader.aclose()  # stops the producer and closes the source
+    assert closed == [True, False]
