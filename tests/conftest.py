@@ -161,7 +161,16 @@ def bearer(token: str) -> dict[str, str]:
 async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
     yield application
-    await application.state.hub.engine.dispose()
+    # what the lifespan closes at shutdown (the tests' app runs without its lifespan)
+    from jobs.broker import close_broker
+
+    hub = application.state.hub
+    close_broker(hub.broker)
+    close_events = getattr(hub.events, "aclose", None)
+    if close_events is not None:
+        await close_events()
+    await hub.aclose()
+    await hub.engine.dispose()
 
 
 @pytest.fixture

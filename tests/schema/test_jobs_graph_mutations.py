@@ -7,14 +7,13 @@ managers may, others get ForbiddenError (audited)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from dramatiq import Broker
 from sqlalchemy import select
 
-from jobs.broker import build_broker, close_broker
+from jobs import dispatch
 from jobs.connector_configs import apply_configs
 from jobs.dispatch import queue_name
 from schema.node import encode_id
@@ -61,11 +60,11 @@ mutation($ids: [ID!]) {
 
 
 @pytest.fixture
-def broker(settings: Settings) -> Iterator[Broker]:
-    """The in-process broker with our actors, installed; no worker consumes it."""
-    made = build_broker(settings)
-    yield made
-    close_broker(made)
+def broker(app: Any) -> Broker:
+    """The app's in-process broker with our actors, installed; no worker consumes it (the
+    embedded worker starts with the lifespan, which these tests do not run)."""
+    installed: Broker = app.state.hub.broker
+    return installed
 
 
 def queued(broker: Broker, settings: Settings, actor: str = "sync_stream") -> list[Any]:
@@ -141,10 +140,14 @@ async def test_run_sync_on_an_unknown_connector_or_stream_is_a_typed_error(
 
 
 async def test_a_run_the_broker_does_not_take_is_failed_not_stuck(
-    gql: Any, erp: None, sessions: Any
+    app: Any, gql: Any, erp: None, sessions: Any
 ) -> None:
-    # no broker installed in this process: the message cannot be sent
-    result = (await gql.data(RUN_SYNC, connector="erp", stream="partners", full=False))["runSync"]
+    dispatch.use_broker(None)  # this process has no broker to send on
+    try:
+        query = await gql.data(RUN_SYNC, connector="erp", stream="partners", full=False)
+    finally:
+        dispatch.use_broker(app.state.hub.broker)
+    result = query["runSync"]
     assert result["run"]["status"] == "FAILED"
     assert result["run"]["errorClass"] == "RuntimeError"
     [stored] = await _runs(sessions)
