@@ -199,7 +199,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def connector_schema(_request: Request) -> Response:
         return JSONResponse(json_schema())
 
-    metrics = HubMetrics(sessions, broker=lambda: getattr(hub, "broker", None))
+    metrics = HubMetrics(sessions, broker=lambda: hub.broker)
 
     async def metrics_text(_request: Request) -> Response:
         return Response(await metrics.render(), headers={"Content-Type": METRICS_CONTENT_TYPE})
