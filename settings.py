@@ -178,7 +178,7 @@ class Settings(BaseSettings):
         "messages it held go back to their queue.",
     )
     redis_maintenance_chance: int = Field(
-        default=10_000,
+        default=100_000,
         ge=0,
         le=1_000_000,
         description="Redis broker: per million broker commands, how many also requeue the "
