@@ -193,6 +193,9 @@ async def test_get_metrics_serves_the_text_format(app: Any, sessions: Any) -> No
     assert at(found, "channelhub_job_records_total", kind="sync", outcome="read") == 4
     assert at(found, "channelhub_dead_letters") == 0
     assert "channelhub_outbox_entries" not in names(found)  # no entries: no samples
+    # the app's own (in-process) broker: its queues, empty
+    assert at(found, "channelhub_metrics_up", source="broker") == 1
+    assert at(found, "channelhub_queue_messages", queue="channelhub.sync", state="ready") == 0
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])
