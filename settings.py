@@ -140,6 +140,11 @@ class Settings(BaseSettings):
         "postgresql://…; default: Redis when the broker is Redis, else PostgreSQL "
         "LISTEN/NOTIFY when the database is PostgreSQL, else in-process.",
     )
+    rate_limit_url: str = Field(
+        default="",
+        description="Redis holding the per-connector rate limits shared by every worker "
+        "(redis://…); default: the broker's Redis when the broker is Redis, else per process.",
+    )
     embedded_worker: bool | None = Field(
         default=None,
         description="Run a job worker inside serve/demo; default: on for the in-process broker.",
@@ -207,19 +212,19 @@ class Settings(BaseSettings):
             return self.broker_kind == "inprocess"
         return self.embedded_worker
 
-    @field_validator("broker_url", "events_url")
+    @field_validator("broker_url", "events_url", "rate_limit_url")
     @classmethod
     def _known_scheme(cls, value: str, info: ValidationInfo) -> str:
         value = value.strip()
         kind = _url_kind(value)
-        allowed = {"broker_url": ("inprocess", "redis", "rabbitmq")}.get(
-            info.field_name or "", ("inprocess", "redis", "postgresql")
-        )
+        allowed = {
+            "broker_url": ("inprocess", "redis", "rabbitmq"),
+            "rate_limit_url": ("inprocess", "redis"),
+        }.get(info.field_name or "", ("inprocess", "redis", "postgresql"))
         if kind not in allowed:
-            raise ValueError(
-                "use an empty value (in-process), redis://…, rediss://…"
-                + (", amqp://… or amqps://…" if "rabbitmq" in allowed else " or postgresql://…")
-            )
+            shapes = {"redis": "redis://…", "rabbitmq": "amqp://…", "postgresql": "postgresql://…"}
+            named = ", ".join(shapes[k] for k in allowed if k in shapes)
+            raise ValueError(f"use an empty value (in-process) or one of {named}")
         return value
 
     @property
