@@ -207,8 +207,17 @@ async def test_the_encryption_report_counts_rows_per_key_and_plaintext(auditor, 
         "{ encryptionReport { table column field rows plaintextRows keys { keyId rows } } }"
     )
     report = {r["column"]: r for r in data["encryptionReport"]}
-    assert set(report) == {"tax_id", "bank_account", "contact_phone", "contact_email", "secrets"}
+    assert set(report) == {
+        "tax_id",
+        "bank_account",
+        "contact_phone",
+        "contact_email",
+        "secrets",
+        "payload",
+    }
     assert report["secrets"]["table"] == "connectors" and report["secrets"]["rows"] == 0
+    assert report["payload"]["table"] == "quarantined_records"
+    assert report["payload"]["rows"] == 0
     assert report["tax_id"] == {
         "table": "partners",
         "column": "tax_id",
