@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
@@ -152,7 +153,25 @@ class GraphQLApp(GraphQLHTTPView):
         return UnsetType()
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+async def _logged(work: Awaitable[object]) -> None:
+    """Run a start-up task; its failure is logged, never raised into the server."""
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logging.getLogger(__name__).exception("a start-up task failed")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    extra_routes: Sequence[BaseRoute] = (),
+    startup: Sequence[Callable[[Hub], Awaitable[object]]] = (),
+) -> Starlette:
+    """The hub's ASGI app. ``extra_routes`` are served beside ours (the demo ERP);
+    each ``startup(hub)`` runs as a task once the workers and scheduler are up (cancelled at
+    shutdown if still going), e.g. a first sync that needs this server to answer."""
     settings = settings or Settings()
     # a broken plugin stops start-up here (PluginLoadError); every connector built from the
     # registry has its calls timed for /metrics (jobs.connector_calls)
@@ -214,7 +233,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         scheduler = EmbeddedScheduler(sessions, settings) if settings.embedded_scheduler else None
         if scheduler is not None:
             scheduler.start()  # cron schedules: each due run claimed once across schedulers
+        tasks = [asyncio.create_task(_logged(job(hub))) for job in startup]
         yield {}
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if scheduler is not None:
             await scheduler.stop()
         if worker is not None:
@@ -234,6 +257,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/schemas/connector.json", connector_schema, methods=["GET"]),
             Route("/metrics", metrics_text, methods=["GET"]),
+            *extra_routes,
         ],
         lifespan=lifespan,
     )

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.applications import Starlette
 
 from security.viewer import Role
 from settings import Settings
@@ -70,8 +73,15 @@ def _field_crypto(settings: Settings, engine: AsyncEngine) -> FieldCrypto:
     return FieldCrypto(keys, index_bits=settings.blind_index_bits)
 
 
-async def _migrate_and_seed(settings: Settings, scale: str, *, only_if_empty: bool) -> str:
-    """Migrate, then seed ``scale`` with a progress bar; the summary line, or "" if skipped."""
+async def _migrate_and_seed(
+    settings: Settings,
+    scale: str,
+    *,
+    only_if_empty: bool,
+    seeded: Callable[[datetime], object] | None = None,
+) -> str:
+    """Migrate, then seed ``scale`` with a progress bar; the summary line, or "" if skipped.
+    ``seeded`` is told the "now" the data was generated for."""
     from demo import is_empty, seed
     from demo.progress import ProgressBar
 
@@ -86,6 +96,8 @@ async def _migrate_and_seed(settings: Settings, scale: str, *, only_if_empty: bo
             report = await seed(engine, scale=scale, progress=bar, crypto=crypto)
         finally:
             bar.close()
+        if seeded is not None:
+            seeded(report.now)
     finally:
         await engine.dispose()
     counts = ", ".join(f"{name} {count:,}" for name, count in report.counts.items())
@@ -168,16 +180,70 @@ async def _demo_tokens(settings: Settings) -> DemoTokens:
     return DemoTokens(admin, token, f"{dealer.name} ({dealer.code})")
 
 
+def _demo_seed_now(settings: Settings, seeded: datetime | None) -> datetime | None:
+    """The "now" the demo data was seeded with (kept in data_dir), so the demo ERP's books
+    match the hub's; None when unknown (codes and SKUs still match)."""
+    marker = settings.data_dir / "demo-seed.json"
+    if seeded is not None:
+        marker.write_text(json.dumps({"now": seeded.isoformat()}), encoding="utf-8")
+        return seeded
+    try:
+        return datetime.fromisoformat(json.loads(marker.read_text(encoding="utf-8"))["now"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def demo_app(
+    settings: Settings, base_url: str, *, scale: str = "small", seeded_at: datetime | None = None
+) -> tuple[Starlette, list[str]]:
+    """The hub app with the demo ERP served beside it under ``/demo-erp`` and its connectors
+    applied and synced once the server answers at ``base_url``; and the connector names."""
+    from app import Hub, create_app
+    from demo.erp.configs import demo_connector_configs
+    from demo.erp.erp import DemoErp
+    from demo.erp.routes import erp_routes
+    from jobs.bootstrap import StartupSync, sync_at_startup
+
+    erp = DemoErp.build(scale, now=seeded_at)
+    configs = demo_connector_configs(base_url, erp)
+    plan = StartupSync(configs, [(c.name, s.name) for c in configs for s in c.streams if s.mapping])
+
+    async def first_sync(hub: Hub) -> None:
+        async def ready() -> bool:
+            return (await hub.http.get(f"{base_url}/healthz")).status_code == 200
+
+        await sync_at_startup(hub.sessions, hub.fields, plan, ready=ready)
+
+    app = create_app(settings, extra_routes=erp_routes(erp), startup=[first_sync])
+    app.state.demo_erp = erp
+    return app, [c.name for c in configs]
+
+
 def _run_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from demo.banner import demo_banner
+    import uvicorn
+
+    from demo.banner import demo_banner, graphql_url
 
     settings = settings.model_copy(update={"database_url": ""})  # always the embedded SQLite
-    summary = asyncio.run(_migrate_and_seed(settings, "small", only_if_empty=True))
+    seeded: list[datetime] = []
+    summary = asyncio.run(
+        _migrate_and_seed(settings, "small", only_if_empty=True, seeded=seeded.append)
+    )
     print(summary or f"Using the demo data already in {_shown_url(settings)}.")
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    base_url = graphql_url(host, port).removesuffix("/graphql")
+    seeded_at = _demo_seed_now(settings, seeded[0] if seeded else None)
+    app, names = demo_app(settings, base_url, seeded_at=seeded_at)
     print(demo_banner(host, port, asyncio.run(_demo_tokens(settings))), flush=True)
-    return _serve(argparse.Namespace(host=host, port=port), settings)
+    print(
+        f"Demo ERP: SOAP sales service at {base_url}/demo-erp/soap?wsdl, REST finance at "
+        f"{base_url}/demo-erp/finance; connectors {', '.join(names)} are applied and synced "
+        "once the server is up (watch jobRuns), then every 5 minutes.",
+        flush=True,
+    )
+    uvicorn.run(app, host=host, port=port)
+    return 0
 
 
 def _add_demo(subparsers: Subparsers) -> None:
