@@ -52,3 +52,4 @@ bench: $(BIN)/channelhub
 	$(BIN)/python bench/encryption_read.py
 	$(BIN)/python bench/connector_read.py
 	$(BIN)/python -m bench.wsdl_cache
+	$(BIN)/python bench/sync_throughput.py
