@@ -154,3 +154,27 @@ async def test_a_second_run_of_a_running_stream_is_refused_unless_the_first_is_d
             )
         third = await env.run("products")  # the first one's worker is long dead
         assert third.status == SUCCEEDED and third.records_inserted == 7
+
+
+async def test_a_cursor_the_source_rejects_fails_the_run_and_keeps_the_saved_cursor(settings):
+    erp = erp_with_products(3)
+    async with sync_env(settings, erp) as env:
+        await env.apply(connector_config([stream_config("products", PRODUCT_MAPPING)]))
+        first = await env.run("products")
+        assert first.status == SUCCEEDED and first.records_inserted == 3
+        saved = await env.state("products")
+        assert saved is not None
+
+        def refuse_cursor(request: httpx.Request) -> httpx.Response | None:
+            if "updated_since" in request.url.params:
+                return httpx.Response(400, json={"error": "updated_since out of range"})
+            return None
+
+        erp.before_answer = refuse_cursor
+        refused = await env.run("products")
+        assert refused.status == FAILED and refused.error_class == "PermanentError"
+        assert "400" in (refused.error_message or "")
+        assert refused.records_read == 0
+        after = await env.state("products")
+        assert after is not None and after.state_json == saved.state_json  # nothing advanced
+        assert await env.count(Product) == 3
