@@ -1,34 +1,46 @@
 """Connector configuration files (YAML or JSON), validated into typed models.
 
-``ConnectorConfig`` is the union of every built-in kind, discriminated on ``kind``.
+A config's ``kind`` picks its model among the built-in kinds (``rest``, ``soap``) and the
+installed plugin kinds that give one (``connectors.registry.installed_kinds``). Every
+validated config satisfies ``ConnectorConfig``: a pydantic model with ``name``, ``kind``,
+``streams`` (each with ``name``, ``mapping`` and ``live``) and ``operations`` (each with
+``name`` and ``trigger``) — what sync, live fields and the outbox read of any kind.
+
 ``load_config`` parses and validates a file (or its text); a bad file raises
 ``ConfigFileError`` listing every problem as ``path.in[2].file: what is wrong`` in plain
-words, never quoting the values found (they may be secrets). ``load_configs`` and
+words, never quoting the values found (they may be secrets); an unknown kind is
+``kind: must be one of 'rest', 'soap', ...`` (the known kinds). ``load_configs`` and
 ``parse_configs`` take a file holding one config or a list of them (``connectors apply``);
 ``config_from_data`` validates already-parsed data (a config rebuilt from the store).
 ``json_schema`` is what ``channelhub connectors schema`` prints and
-``/schemas/connector.json`` serves.
+``/schemas/connector.json`` serves: every kind that has a config model.
+A plugin that fails to load raises ``connectors.registry.PluginLoadError`` from these.
 """
 
 from __future__ import annotations
 
 import json
+import operator
+import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, reduce
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import yaml
-from pydantic import Field, TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from connectors.config_problems import problems
 from connectors.errors import ConfigError
-from connectors.rest.config import RestConnectorConfig
-from connectors.soap.config import SoapConnectorConfig
+from connectors.live_config import LiveField
+from connectors.mapping_config import EntityMapping
+from connectors.registry import installed_kinds
 
 __all__ = [
     "ConfigFileError",
     "ConnectorConfig",
+    "OperationConfig",
+    "StreamConfig",
     "config_from_data",
     "json_schema",
     "load_config",
@@ -38,17 +50,91 @@ __all__ = [
     "problems",
 ]
 
-ConnectorConfig = Annotated[RestConnectorConfig | SoapConnectorConfig, Field(discriminator="kind")]
+
+class StreamConfig(Protocol):
+    """What the hub reads of a stream of any kind: sync needs ``mapping``, live fields
+    ``live``; the rest of a stream's settings belong to its kind."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def mapping(self) -> EntityMapping | None: ...
+
+    @property
+    def live(self) -> LiveField | None: ...
 
 
-@lru_cache(maxsize=1)
-def _adapter() -> TypeAdapter[RestConnectorConfig | SoapConnectorConfig]:
-    return TypeAdapter(ConnectorConfig)
+class OperationConfig(Protocol):
+    """A write operation of any kind: ``trigger`` names the hub event whose outbox entries
+    it sends (``connectors.outbound.Trigger``), None when it is only called explicitly."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def trigger(self) -> str | None: ...
 
 
-@lru_cache(maxsize=1)
-def _list_adapter() -> TypeAdapter[list[RestConnectorConfig | SoapConnectorConfig]]:
-    return TypeAdapter(list[ConnectorConfig])
+class ConnectorConfig(Protocol):
+    """A validated connector config of any kind (a pydantic model, frozen by convention)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def streams(self) -> Sequence[StreamConfig]: ...
+
+    @property
+    def operations(self) -> Sequence[OperationConfig]: ...
+
+
+Adapters = tuple[TypeAdapter[Any], TypeAdapter[list[Any]]]
+
+
+# the union of the installed kinds' models is built at run time: subscripted as values
+_ANNOTATED: Any = Annotated
+_LIST: Any = list
+
+
+@lru_cache(maxsize=8)
+def _adapters_for(models: tuple[type[BaseModel], ...]) -> Adapters:
+    """Validators of one config and of a list of them, discriminated on ``kind``."""
+    member: Any = reduce(operator.or_, models)
+    if len(models) > 1:
+        member = _ANNOTATED[member, Field(discriminator="kind")]
+    return TypeAdapter(member), TypeAdapter(_LIST[member])
+
+
+def _adapters() -> Adapters:
+    """The validators of every installed kind with a config model (built-ins first)."""
+    kinds = installed_kinds()
+    return _adapters_for(tuple(k.config_model for k in kinds.values() if k.config_model))
+
+
+def _unconfigurable() -> list[str]:
+    """Installed plugin kinds without a config model (their entry point names a factory)."""
+    return sorted(name for name, kind in installed_kinds().items() if kind.config_model is None)
+
+
+_KIND_PROBLEM = re.compile(r"(\[\d+\]\.)?kind: must be one of .*")
+
+
+def _invalid(source: str, invalid: ValidationError, data: Any) -> ConfigFileError:
+    """The ``ConfigFileError`` of ``invalid``; an unknown kind also names the installed
+    kinds that cannot be configured, if any."""
+    lines = problems(invalid, data)
+    unconfigurable = _unconfigurable()
+    if unconfigurable:
+        note = (
+            f" (installed without a config model, so not configurable: "
+            f"{', '.join(repr(name) for name in unconfigurable)})"
+        )
+        lines = [line + note if _KIND_PROBLEM.fullmatch(line) else line for line in lines]
+    return ConfigFileError(source, lines)
 
 
 class ConfigFileError(ConfigError):
@@ -62,13 +148,13 @@ class ConfigFileError(ConfigError):
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a connector config file (every kind)."""
-    schema = _adapter().json_schema()
+    """The JSON Schema of a connector config file (every kind with a config model)."""
+    schema: dict[str, Any] = _adapters()[0].json_schema()
     schema["title"] = "ChannelHub connector"
     return schema
 
 
-def load_config(source: str | Path) -> RestConnectorConfig | SoapConnectorConfig:
+def load_config(source: str | Path) -> ConnectorConfig:
     """Read and validate a connector config from a file path, or from YAML/JSON text.
 
     A ``Path`` (or a one-line string naming an existing file) is read from disk; any other
@@ -86,7 +172,7 @@ def load_config(source: str | Path) -> RestConnectorConfig | SoapConnectorConfig
 
 def parse_config(
     text: str, *, source: str = "<text>", json_text: bool | None = None
-) -> RestConnectorConfig | SoapConnectorConfig:
+) -> ConnectorConfig:
     """Validate config ``text`` (JSON when ``json_text`` or when it starts with ``{``)."""
     if json_text is None:
         json_text = text.lstrip().startswith("{")
@@ -99,23 +185,20 @@ def parse_config(
         raise ConfigFileError(source, [f"not valid YAML ({_yaml_problem(problem)})"]) from None
     if not isinstance(data, Mapping):
         raise ConfigFileError(source, ["the file must hold a mapping (key: value) at the top"])
-    try:
-        return _adapter().validate_python(data)
-    except ValidationError as invalid:
-        raise ConfigFileError(source, problems(invalid, data)) from None
+    return config_from_data(data, source=source)
 
 
-def config_from_data(
-    data: Any, *, source: str = "<data>"
-) -> RestConnectorConfig | SoapConnectorConfig:
+def config_from_data(data: Any, *, source: str = "<data>") -> ConnectorConfig:
     """Validate already-parsed config data; raises ``ConfigFileError``."""
+    adapter = _adapters()[0]
     try:
-        return _adapter().validate_python(data)
+        config: ConnectorConfig = adapter.validate_python(data)
     except ValidationError as invalid:
-        raise ConfigFileError(source, problems(invalid, data)) from None
+        raise _invalid(source, invalid, data) from None
+    return config
 
 
-def load_configs(path: Path) -> list[RestConnectorConfig | SoapConnectorConfig]:
+def load_configs(path: Path) -> list[ConnectorConfig]:
     """Every config in the file ``path``: one mapping or a list of them."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -126,7 +209,7 @@ def load_configs(path: Path) -> list[RestConnectorConfig | SoapConnectorConfig]:
 
 def parse_configs(
     text: str, *, source: str = "<text>", json_text: bool | None = None
-) -> list[RestConnectorConfig | SoapConnectorConfig]:
+) -> list[ConnectorConfig]:
     """Validate ``text`` holding one config or a list of configs (names must be unique)."""
     if json_text is None:
         json_text = text.lstrip().startswith(("{", "["))
@@ -147,10 +230,11 @@ def parse_configs(
         raise ConfigFileError(
             source, ["the file must hold a connector (key: value) or a non-empty list of them"]
         )
+    adapter = _adapters()[1]
     try:
-        configs = _list_adapter().validate_python(data)
+        configs: list[ConnectorConfig] = adapter.validate_python(data)
     except ValidationError as invalid:
-        raise ConfigFileError(source, problems(invalid, data)) from None
+        raise _invalid(source, invalid, data) from None
     names = [config.name for config in configs]
     duplicates = [
         f"[{position}].name: another connector in this file has the same name"
@@ -168,100 +252,3 @@ def _yaml_problem(problem: yaml.YAMLError) -> str:
     if mark is None:
         return str(what)
     return f"line {mark.line + 1} column {mark.column + 1}: {what}"
-
-
-# -- errors in plain words -------------------------------------------------------------------
-
-
-def _path(loc: Sequence[int | str], data: Any, error_type: str) -> str:
-    """A pydantic location as a path in the file: union tags and member names dropped."""
-    text = ""
-    current = data
-    for position, part in enumerate(loc):
-        last = position == len(loc) - 1
-        if isinstance(part, int) and isinstance(current, list) and 0 <= part < len(current):
-            text += f"[{part}]"
-            current = current[part]
-        elif isinstance(part, str) and isinstance(current, Mapping) and part in current:
-            text += f".{part}" if text else part
-            current = current[part]
-        elif last and error_type in ("missing", "extra_forbidden"):
-            text += f".{part}" if text else str(part)
-        # else: a union tag or member label that is not in the file
-    return text
-
-
-_BOUNDS = {
-    "greater_than": (">", "gt"),
-    "greater_than_equal": (">=", "ge"),
-    "less_than": ("<", "lt"),
-    "less_than_equal": ("<=", "le"),
-}
-
-
-def _message(error: ErrorDetails) -> str:
-    kind = error["type"]
-    ctx: dict[str, Any] = dict(error.get("ctx") or {})
-    if kind in _BOUNDS:
-        symbol, key = _BOUNDS[kind]
-        limit = ctx.get(key)
-        if isinstance(limit, float) and limit.is_integer():
-            limit = int(limit)
-        return f"must be {symbol} {limit}"
-    plain = {
-        "missing": "is required",
-        "extra_forbidden": "is not a known setting here",
-        "int_parsing": "must be an integer",
-        "int_type": "must be an integer",
-        "int_from_float": "must be an integer",
-        "float_parsing": "must be a number",
-        "float_type": "must be a number",
-        "bool_parsing": "must be true or false",
-        "bool_type": "must be true or false",
-        "string_type": "must be text",
-        "model_type": "must be a mapping (key: value)",
-        "model_attributes_type": "must be a mapping (key: value)",
-        "dict_type": "must be a mapping (key: value)",
-        "list_type": "must be a list",
-    }
-    if kind in plain:
-        return plain[kind]
-    if kind == "string_too_short":
-        minimum = ctx.get("min_length", 1)
-        return "must not be empty" if minimum == 1 else f"must have at least {minimum} characters"
-    if kind == "literal_error":
-        return f"must be one of {ctx.get('expected', '')}"
-    if kind == "union_tag_invalid":
-        return f"must be one of {ctx.get('expected_tags', '')}"
-    if kind == "union_tag_not_found":
-        return "is required"
-    message = error["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        message = message.removeprefix(prefix)
-    return message
-
-
-def problems(invalid: ValidationError, data: Any) -> list[str]:
-    """Every validation error as ``path: message``, with the noise of unions removed."""
-    found: list[tuple[str, str, bool]] = []
-    for error in invalid.errors(include_url=False, include_input=False):
-        path = _path(error["loc"], data, error["type"])
-        if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
-            discriminator = str((error.get("ctx") or {}).get("discriminator", "type")).strip("'")
-            path = f"{path}.{discriminator}" if path else discriminator
-        is_type_error = error["type"].endswith("_type")
-        found.append((path, _message(error), is_type_error))
-    kept: list[str] = []
-    for path, message, is_type_error in found:
-        if is_type_error and any(
-            not other_type and _within(other_path, path) for other_path, _, other_type in found
-        ):
-            continue  # another member of a union failed at or below here: the real problem
-        line = f"{path}: {message}" if path else message
-        if line not in kept:
-            kept.append(line)
-    return kept
-
-
-def _within(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith((f"{prefix}.", f"{prefix}[")) or not prefix

@@ -4,7 +4,8 @@
 replaced by ``SECRET_PLACEHOLDER`` and returns the secrets apart, keyed by JSON pointer
 (``/connection/authenticator/password``); ``join_secrets`` puts them back. ``full_data`` is
 the whole config as JSON data, secrets included (for a keyed hash, never for display).
-Pure: no I/O, no keys.
+Every kind's config is a pydantic model, so a plugin kind's ``SecretStr`` fields are split,
+sealed and joined like the built-ins'. Pure: no I/O, no keys.
 """
 
 from __future__ import annotations
@@ -13,13 +14,19 @@ import base64
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from pydantic import BaseModel, SecretStr
+
+if TYPE_CHECKING:
+    from connectors.config import ConnectorConfig
 
 __all__ = ["SECRET_PLACEHOLDER", "full_data", "join_secrets", "secret_values", "split_secrets"]
 
 SECRET_PLACEHOLDER = "<secret>"  # noqa: S105 (a marker, not a secret)
+
+Config: TypeAlias = "BaseModel | ConnectorConfig"
+"""A validated config (of any kind: every one is a pydantic model)."""
 
 
 def _escape(part: str) -> str:
@@ -54,20 +61,20 @@ def _plain(value: Any, pointer: str, secrets: dict[str, str] | None) -> Any:
     return value
 
 
-def split_secrets(config: BaseModel) -> tuple[dict[str, Any], dict[str, str]]:
+def split_secrets(config: Config) -> tuple[dict[str, Any], dict[str, str]]:
     """The config as JSON data without secrets, and its secrets by JSON pointer."""
     secrets: dict[str, str] = {}
     public = _plain(config, "", secrets)
     return public, secrets
 
 
-def full_data(config: BaseModel) -> dict[str, Any]:
+def full_data(config: Config) -> dict[str, Any]:
     """The whole config as JSON data, secrets included (hash it; never show it)."""
     data: dict[str, Any] = _plain(config, "", None)
     return data
 
 
-def secret_values(config: BaseModel) -> list[str]:
+def secret_values(config: Config) -> list[str]:
     """Every secret of ``config``, for scrubbing messages."""
     return list(split_secrets(config)[1].values())
 

@@ -5,8 +5,13 @@ write-only: ``apply`` takes them once and stores them sealed, and no command pri
 back (``list`` shows the config without them; ``test`` scrubs them from error messages).
 ``apply -f FILE`` is idempotent: the same file twice changes nothing, so it suits GitOps.
 
-Exit codes: 0 done; 1 a failure explained on stderr (``test``: the check failed); 2 bad
-usage or an invalid config file (each problem as ``path: message``).
+Every kind with a config model can be applied, listed, tested and discovered: the built-ins
+and the installed plugin kinds (``connectors.registry``); a plugin that fails to load is
+reported on stderr, naming it.
+
+Exit codes: 0 done; 1 a failure explained on stderr (``test``: the check failed; a plugin
+that fails to load); 2 bad usage or an invalid config file (each problem as
+``path: message``).
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from pathlib import Path
 from typing import TypeAlias, TypeVar
 
 from connectors.config import ConfigFileError, json_schema, load_configs
-from connectors.errors import ConnectorError, scrub
+from connectors.errors import ConfigError, ConnectorError, scrub
 from connectors.protocol import Connector
-from connectors.registry import load_registry
+from connectors.registry import PluginLoadError, load_registry
 from connectors.secrets import secret_values
 from jobs.connector_configs import StoredConfig, apply_configs, stored_config, with_connector
 from security.errors import SecurityError
@@ -66,6 +71,9 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
     except ConfigFileError as error:
         print(f"{PREFIX} apply: {error}", file=sys.stderr)
         return 2
+    except ConfigError as error:  # a plugin that fails to load
+        print(f"{PREFIX} apply: {error}", file=sys.stderr)
+        return 1
     try:
         outcomes = _on_store(settings, lambda crypto: apply_configs(crypto, configs))
     except SecurityError as error:
@@ -104,9 +112,10 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
         print("No connectors. Add one with `channelhub connectors apply -f FILE`.")
         return 0
     width = max(len("name"), *(len(name) for name, *_ in found))
-    print(f"{'name':<{width}}  {'kind':<5}  streams | operations")
+    kinds = max(5, *(len(kind) for _, kind, *_ in found))
+    print(f"{'name':<{width}}  {'kind':<{kinds}}  streams | operations")
     for name, kind, streams, operations in found:
-        print(f"{name:<{width}}  {kind:<5}  {streams} | {operations}")
+        print(f"{name:<{width}}  {kind:<{kinds}}  {streams} | {operations}")
     return 0
 
 
@@ -183,7 +192,12 @@ def _discover(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _schema(_args: argparse.Namespace, _settings: Settings) -> int:
-    print(json.dumps(json_schema(), indent=2, sort_keys=True))
+    try:
+        schema = json_schema()
+    except PluginLoadError as error:
+        print(f"{PREFIX} schema: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(schema, indent=2, sort_keys=True))
     return 0
 
 

@@ -2,23 +2,23 @@
 
 The one place that joins a stored row's public config and its opened secrets back into a
 validated config: sync jobs and ``channelhub connectors test/discover`` build connectors
-from it. Nothing here prints or logs a config.
+from it. A ``StoredConfig`` is a ``connectors.config.ConnectorConfig`` of any kind: a
+built-in or an installed plugin kind with a config model. Nothing here prints or logs a
+config.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 
-from connectors.config import config_from_data
+from connectors.config import ConnectorConfig, config_from_data
 from connectors.protocol import Connector
 from connectors.registry import ConnectorFactory, ConnectorResources, build_connector
-from connectors.rest.config import RestConnectorConfig
 from connectors.secrets import join_secrets, split_secrets
-from connectors.soap.config import SoapConnectorConfig
 from security.field_crypto import FieldCrypto
 from store.repositories.connectors import ConnectorRepository, UpsertOutcome, prepare
 
@@ -26,11 +26,11 @@ __all__ = ["StoredConfig", "apply_configs", "stored_config", "with_connector"]
 
 T = TypeVar("T")
 
-StoredConfig = RestConnectorConfig | SoapConnectorConfig
+StoredConfig = ConnectorConfig
 
 
 async def apply_configs(
-    crypto: FieldCrypto, configs: list[StoredConfig]
+    crypto: FieldCrypto, configs: Sequence[StoredConfig]
 ) -> list[tuple[UpsertOutcome, str]]:
     """Create or update each config by name in one transaction; unchanged ones are not written."""
     hash_key = await prepare(crypto)

@@ -16,9 +16,7 @@ from typing import Any
 
 import yaml
 
-from connectors.config import config_from_data
-from connectors.rest.config import RestConnectorConfig
-from connectors.soap.config import SoapConnectorConfig
+from connectors.config import ConnectorConfig, config_from_data
 from demo.erp.erp import DemoErp
 from demo.erp.routes import PREFIX
 
@@ -48,7 +46,7 @@ def _fill(data: Any, values: dict[str, str], source: str) -> Any:
 
 def demo_connector_configs(
     base_url: str, erp: DemoErp, *, prefix: str = PREFIX
-) -> list[RestConnectorConfig | SoapConnectorConfig]:
+) -> list[ConnectorConfig]:
     """The sales (SOAP) and finance (REST) connector configs for ``erp`` served at
     ``base_url`` (e.g. ``http://127.0.0.1:8000``) under ``prefix``."""
     values = {
@@ -58,7 +56,7 @@ def demo_connector_configs(
         "CLIENT_ID": erp.client_id,
         "CLIENT_SECRET": erp.client_secret,
     }
-    configs: list[RestConnectorConfig | SoapConnectorConfig] = []
+    configs: list[ConnectorConfig] = []
     for name in CONFIG_FILES:
         path = CONFIG_DIR / name
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
