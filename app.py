@@ -15,7 +15,9 @@ The connector registry (built-in kinds plus entry-point plugins) is loaded once 
 ``create_app``: a plugin that fails to load raises ``PluginLoadError`` naming it, and the
 process does not start. The app shares one ``httpx.AsyncClient`` (explicit timeouts) and a
 ``ConnectorCache`` of connectors built from the stored configs; live fields
-(``resolvers.live``) read through them. The lifespan closes both.
+(``resolvers.live``) read through them. Connectors wait on the per-connector rate limits of
+``jobs.ratelimit.RateLimits`` (one Redis bucket per connector shared with every worker, or
+the process's own). The lifespan closes all three.
 
 Each GraphQL request is authenticated before it runs (``security.authn``): no credential is
 an anonymous viewer (no channel data), a bad one is a 401 and an ``auth.failed`` audit entry.
@@ -51,6 +53,7 @@ from jobs.connector_calls import instrument_kinds
 from jobs.events import InProcessEvents, RunEvents, build_events
 from jobs.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from jobs.metrics import HubMetrics
+from jobs.ratelimit import RateLimits
 from jobs.scheduler import EmbeddedScheduler
 from jobs.worker import EmbeddedWorker
 from resolvers.live import LiveService
@@ -85,13 +88,18 @@ class Hub:
     live: LiveService = field(kw_only=True)
     broker: dramatiq.Broker | None = field(default=None, kw_only=True)
     events: RunEvents = field(default_factory=InProcessEvents, kw_only=True)
+    limits: RateLimits | None = field(default=None, kw_only=True)
 
     async def aclose(self) -> None:
-        """Close the connectors built by this process, then the shared HTTP client."""
+        """Close the connectors built by this process, the shared HTTP client, the limits."""
         try:
             await self.connectors.aclose()
         finally:
-            await self.http.aclose()
+            try:
+                await self.http.aclose()
+            finally:
+                if self.limits is not None:
+                    await self.limits.aclose()
 
 
 VIEWER_SCOPE_KEY = "channelhub.viewer"
@@ -182,7 +190,9 @@ def create_app(
     audit = AuditLog(sessions, lambda: keys.named_secret("audit"))
     fields = FieldCrypto(keys, index_bits=settings.blind_index_bits)
     http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
-    connectors = ConnectorCache(fields, connector_kinds, http, settings.data_dir / "cache")
+    limits = RateLimits(settings)  # the embedded worker builds its own on its loop
+    cache_dir = settings.data_dir / "cache"
+    connectors = ConnectorCache(fields, connector_kinds, http, cache_dir, limits=limits)
     events = build_events(settings)
     # in-process events are shared with the embedded worker; Redis and PostgreSQL transports
     # belong to one event loop, so the worker builds its own on its loop
@@ -201,6 +211,7 @@ def create_app(
         live=LiveService(sessions, connectors),
         broker=broker,
         events=events,
+        limits=limits,
     )
     graphql = GraphQLApp(hub)
 

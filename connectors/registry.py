@@ -42,6 +42,7 @@ import httpx
 from pydantic import BaseModel
 
 from connectors.errors import ConfigError
+from connectors.limits import RateLimiterFactory
 from connectors.protocol import Connector
 
 __all__ = [
@@ -63,10 +64,12 @@ ENTRY_POINT_GROUP = "channelhub.connectors"
 
 @dataclass(frozen=True)
 class ConnectorResources:
-    """What every connector of a process shares: the HTTP client and a cache directory."""
+    """What every connector of a process shares: the HTTP client, a cache directory and the
+    process's rate limits (``connectors.limits``; None: each connector limits itself)."""
 
     http: httpx.AsyncClient
     cache_dir: Path
+    limits: RateLimiterFactory | None = None
 
 
 ConnectorFactory = Callable[[Any, ConnectorResources], Connector]
@@ -80,7 +83,7 @@ class PluginLoadError(ConfigError):
 def _rest(config: Any, resources: ConnectorResources) -> Connector:
     from connectors.rest.connector import RestConnector
 
-    return RestConnector(config, resources.http)
+    return RestConnector(config, resources.http, limits=resources.limits)
 
 
 def _soap(config: Any, resources: ConnectorResources) -> Connector:

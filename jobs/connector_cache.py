@@ -2,13 +2,15 @@
 
 ``ConnectorCache.get(name)`` answers the connector for a stored config and the config
 itself (secrets opened: build with it, never show it). A connector is built once, through
-the kind registry, with the process's one shared ``httpx.AsyncClient`` and cache directory
-(a SOAP connector's parsed WSDL is reused by every later call). Each ``get`` reads only the
-stored row's id and ``config_hash`` (one small query, nothing decrypted) and rebuilds when
-either differs from what the cached connector was built from, so ``channelhub connectors
-apply`` takes effect on the next call without a restart. A missing or deleted connector
-raises ``jobs.errors.UnknownConnector``; a stored config that no longer validates raises
-``connectors.errors.ConfigError`` (both are config errors: not retried).
+the kind registry, with the process's one shared ``httpx.AsyncClient``, cache directory
+(a SOAP connector's parsed WSDL is reused by every later call) and rate limits (``limits``,
+owned and closed by the caller: a rebuilt connector keeps drawing from the same bucket).
+Each ``get`` reads only the stored row's id and ``config_hash`` (one small query, nothing
+decrypted) and rebuilds when either differs from what the cached connector was built from,
+so ``channelhub connectors apply`` takes effect on the next call without a restart. A
+missing or deleted connector raises ``jobs.errors.UnknownConnector``; a stored config that
+no longer validates raises ``connectors.errors.ConfigError`` (both are config errors: not
+retried).
 
 A replaced connector may still be in use by a call that got it before the change, so it is
 not closed at once: it is closed once it has been retired for ``retire_grace_seconds`` (on a
@@ -27,6 +29,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
+from connectors.limits import RateLimiterFactory
 from connectors.protocol import Connector
 from connectors.registry import ConnectorFactory, ConnectorResources, build_connector
 from jobs.connector_configs import StoredConfig, stored_config
@@ -58,10 +61,11 @@ class ConnectorCache:
         *,
         retire_grace_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        limits: RateLimiterFactory | None = None,
     ) -> None:
         self.crypto = crypto
         self.kinds = kinds
-        self.resources = ConnectorResources(http=http, cache_dir=cache_dir)
+        self.resources = ConnectorResources(http=http, cache_dir=cache_dir, limits=limits)
         self.retire_grace_seconds = retire_grace_seconds
         self._clock = clock
         self._entries: dict[str, _Entry] = {}

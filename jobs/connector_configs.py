@@ -16,6 +16,7 @@ from typing import TypeVar
 import httpx
 
 from connectors.config import ConnectorConfig, config_from_data
+from connectors.limits import RateLimiterFactory
 from connectors.protocol import Connector
 from connectors.registry import ConnectorFactory, ConnectorResources, build_connector
 from connectors.secrets import join_secrets, split_secrets
@@ -70,14 +71,18 @@ async def with_connector(
     cache_dir: Path,
     config: StoredConfig,
     work: Callable[[Connector], Awaitable[T]],
+    *,
+    limits: RateLimiterFactory | None = None,
 ) -> T:
     """Build the connector for ``config`` through ``registry`` and run ``work`` on it.
 
-    The connector gets its own HTTP client (explicit timeouts) and is closed afterwards.
+    The connector gets its own HTTP client (explicit timeouts) and is closed afterwards; it
+    waits on ``limits`` (the caller's ``jobs.ratelimit.RateLimits``, which the caller closes),
+    so a test or preview shares the limit of the syncs of the same connector.
     """
     timeout = httpx.Timeout(30.0, connect=5.0)
     async with httpx.AsyncClient(timeout=timeout) as http:
-        resources = ConnectorResources(http=http, cache_dir=cache_dir)
+        resources = ConnectorResources(http=http, cache_dir=cache_dir, limits=limits)
         connector = build_connector(registry, config, resources)
         try:
             return await work(connector)

@@ -13,8 +13,11 @@ default: the broker's Redis when the broker is Redis, else in-process):
 - ``LocalBucket``: the same arithmetic under a thread lock, shared by every event loop of the
   process (the server's and the embedded worker's).
 
-Wiring: a connector kind takes its limiter from the process's ``RateLimits`` instead of its
-own ``TokenBucket`` (``connectors.rest.ratelimit``); both offer ``async acquire()``.
+Wiring: ``RateLimits`` is the ``connectors.limits.RateLimiterFactory`` given to connectors
+in ``ConnectorResources.limits`` by the server (``app.Hub``), each worker
+(``jobs.runtime.open_resources``) and ``jobs.connector_configs.with_connector``; a ``rest``
+connector then waits on the bucket of its name instead of its own ``TokenBucket``. Its
+owner closes it (``aclose``: the Redis client) on the loop that used it.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
+from connectors.limits import RateLimiter
 from settings import Settings
 
 __all__ = ["Bucket", "LocalBucket", "RateLimits", "RedisBucket"]
@@ -54,8 +58,8 @@ return tostring(-tokens / rate)
 """
 
 
-class Bucket(Protocol):
-    async def acquire(self) -> None: ...
+Bucket = RateLimiter
+"""What ``RateLimits.bucket`` answers: ``async acquire()``."""
 
 
 class LocalBucket:

@@ -2,7 +2,8 @@
 
 ``open_resources(settings)`` builds the engine and sessions, key service, field crypto, audit
 log, connector kinds (instrumented for ``/metrics``), one shared ``httpx.AsyncClient``, the
-run-event transport and the ``ConnectorCache``; ``close_resources`` releases them.
+per-connector rate limits (``jobs.ratelimit.RateLimits``: shared by every worker on Redis),
+the run-event transport and the ``ConnectorCache``; ``close_resources`` releases them.
 ``current_resources()`` is this worker process's set, for actors.
 
 ``ResourcesMiddleware`` builds them when a dramatiq worker boots — on the AsyncIO event-loop
@@ -31,6 +32,7 @@ from connectors.registry import ConnectorFactory, load_registry
 from jobs.connector_cache import ConnectorCache
 from jobs.connector_calls import instrument_kinds
 from jobs.events import RunEvents, build_events
+from jobs.ratelimit import RateLimits
 from security.audit import AuditLog
 from security.field_crypto import FieldCrypto
 from security.key_service import KeyService, kek_from_settings
@@ -69,6 +71,9 @@ class Resources:
     http: httpx.AsyncClient
     events: RunEvents
     connectors: ConnectorCache
+    limits: RateLimits | None = None
+    """The connectors' rate limits (None only for sets built by hand: connectors then limit
+    themselves); closed by ``close_resources``."""
 
 
 async def open_resources(settings: Settings, *, events: RunEvents | None = None) -> Resources:
@@ -81,6 +86,8 @@ async def open_resources(settings: Settings, *, events: RunEvents | None = None)
     crypto = FieldCrypto(keys, index_bits=settings.blind_index_bits)
     audit = AuditLog(sessions, lambda: keys.named_secret("audit"))
     http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+    limits = RateLimits(settings)
+    cache = ConnectorCache(crypto, kinds, http, settings.data_dir / "cache", limits=limits)
     return Resources(
         settings=settings,
         engine=engine,
@@ -91,24 +98,23 @@ async def open_resources(settings: Settings, *, events: RunEvents | None = None)
         connector_kinds=kinds,
         http=http,
         events=events if events is not None else build_events(settings),
-        connectors=ConnectorCache(crypto, kinds, http, settings.data_dir / "cache"),
+        connectors=cache,
+        limits=limits,
     )
 
 
 async def close_resources(resources: Resources, *, keep_events: bool = False) -> None:
-    """Close connectors, the HTTP client, the event transport (unless shared) and the engine."""
-    try:
-        await resources.connectors.aclose()
-    finally:
-        try:
-            await resources.http.aclose()
-        finally:
-            try:
-                close = getattr(resources.events, "aclose", None)
-                if close is not None and not keep_events:
-                    await close()
-            finally:
-                await resources.engine.dispose()
+    """Close connectors, the HTTP client, the rate limits, the event transport (unless shared)
+    and the engine, in that order; each is closed even when one before it fails."""
+    async with contextlib.AsyncExitStack() as stack:  # callbacks run last-pushed first
+        stack.push_async_callback(resources.engine.dispose)
+        close = getattr(resources.events, "aclose", None)
+        if close is not None and not keep_events:
+            stack.push_async_callback(close)
+        if resources.limits is not None:
+            stack.push_async_callback(resources.limits.aclose)
+        stack.push_async_callback(resources.http.aclose)
+        stack.push_async_callback(resources.connectors.aclose)
 
 
 _lock = threading.Lock()

@@ -1,7 +1,9 @@
 """``RestConnector``: the ``rest`` kind of ``connectors.protocol.Connector``.
 
 Built from a validated ``RestConnectorConfig`` and the process's shared ``httpx.AsyncClient``
-(which it never closes). ``read`` yields one ``Page`` per response with the state to save:
+(which it never closes), and the process's rate limits when given (``limits``: the bucket
+of this connector's name, shared with every other connector of that name; else its own
+bucket). ``read`` yields one ``Page`` per response with the state to save:
 ``cursor`` (the largest incremental cursor seen), and while a read is unfinished ``position``
 (the paginator's next page) and ``run_cursor`` (the cursor this run started from). Clock,
 wall clock and sleep are injected so tests never wait. Errors are classified and scrubbed.
@@ -21,6 +23,7 @@ import httpx
 import jmespath
 
 from connectors.errors import ConfigError, MappingError, PermanentError, RetriableError
+from connectors.limits import RateLimiterFactory
 from connectors.live import fetch_batches
 from connectors.protocol import (
     CheckResult,
@@ -54,12 +57,22 @@ class RestConnector:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _utcnow,
+        limits: RateLimiterFactory | None = None,
     ) -> None:
         self.name = config.name
         self.config = config
         self.auth = build_auth(config.connection.authenticator, clock=clock, connector=self.name)
+        rate = config.connection.rate_limit
+        bucket = limits.bucket(self.name, rate.requests_per_second, rate.burst) if limits else None
         self.requester = Requester(
-            config.name, config.connection, client, self.auth, sleep=sleep, clock=clock, now=now
+            config.name,
+            config.connection,
+            client,
+            self.auth,
+            sleep=sleep,
+            clock=clock,
+            now=now,
+            bucket=bucket,
         )
 
     def _stream(self, name: str) -> RestStream:

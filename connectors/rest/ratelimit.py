@@ -1,7 +1,8 @@
 """A per-connector async token bucket: ``burst`` requests at once, then ``rate`` per second.
 
 The clock and the sleep are injected so tests advance fake time instead of waiting. The
-bucket only delays callers; it never fails a request.
+bucket only delays callers; it never fails a request. It is one connector instance's own
+limit, used when the process gives no shared limiter (``connectors.limits``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """The ``rest`` requester: one HTTP exchange with rate limit, auth, retries and classification.
 
-``Requester.send`` waits for the connector's token bucket, sends through the shared client
-with the connector's authenticator, retries 429, 5xx, timeouts and connection errors with
-backoff (bounded in attempts and time, honouring ``Retry-After``) and raises a classified
-``ConnectorError`` otherwise. Every message passes through ``scrub`` with the connector's
-secrets, and no httpx exception is chained (its text may hold a URL with a key).
+``Requester.send`` waits for the connector's rate limiter (``bucket``: the process's shared
+bucket of this connector, ``connectors.limits``; else its own ``TokenBucket``), sends
+through the shared client with the connector's authenticator, retries 429, 5xx, timeouts
+and connection errors with backoff (bounded in attempts and time, honouring
+``Retry-After``) and raises a classified ``ConnectorError`` otherwise. Every message passes
+through ``scrub`` with the connector's secrets, and no httpx exception is chained (its text
+may hold a URL with a key).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from connectors.errors import (
     RetriableError,
     scrub,
 )
+from connectors.limits import RateLimiter
 from connectors.rest.auth import ApiKeyAuth, RestAuth
 from connectors.rest.config import RestConnection
 from connectors.rest.ratelimit import TokenBucket
@@ -44,6 +47,7 @@ class Requester:
         clock: Callable[[], float],
         now: Callable[[], datetime],
         jitter: Callable[[], float] = random.random,
+        bucket: RateLimiter | None = None,
     ) -> None:
         self.name = name
         self.connection = connection
@@ -56,7 +60,9 @@ class Requester:
         timeouts = connection.timeouts
         self._timeout = httpx.Timeout(timeouts.read, connect=timeouts.connect)
         limit = connection.rate_limit
-        self._bucket = TokenBucket(limit.requests_per_second, limit.burst, clock=clock, sleep=sleep)
+        if bucket is None:
+            bucket = TokenBucket(limit.requests_per_second, limit.burst, clock=clock, sleep=sleep)
+        self._bucket: RateLimiter = bucket
 
     def secrets(self) -> list[str]:
         """Every secret of this connector, with the encodings a URL or header would use."""
