@@ -6,8 +6,9 @@ public config only, and every message from a connector is scrubbed of its secret
 
 Expected failures are ``MutationFailure`` (``InvalidInput``, ``NotFound``, ``Forbidden``);
 a failing connector raises its classified ``ConnectorError`` (already scrubbed), which the
-schema shows as ``ConnectorFailure``. ``preview`` reads and maps the first page of a stream
-and writes nothing.
+schema shows as ``ConnectorFailure``. ``preview`` reads and maps the first page of a stream,
+resolving its references as a sync does (``jobs.preview``), and writes nothing. Connectors
+built here wait on the hub's shared rate limits (``hub.limits``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from typing import Any, TypeVar
 
 from connectors.config import ConfigFileError, config_from_data
 from connectors.errors import ConnectorError, scrub
-from connectors.mapper import map_page
 from connectors.protocol import CheckResult, Connector, EndpointInfo
 from connectors.secrets import secret_values
 from jobs.connector_configs import apply_configs, stored_config, with_connector
+from jobs.preview import map_preview
 from resolvers.mutations.common import Caller
 from resolvers.mutations.errors import InvalidInput, NotFound
 from security.viewer import Permission
@@ -144,7 +145,8 @@ async def _on_connector(
         async def run(connector: Connector) -> T:
             return await work(config, connector)
 
-        result = await with_connector(hub.connector_kinds, cache_dir, config, run)
+        kinds = hub.connector_kinds
+        result = await with_connector(kinds, cache_dir, config, run, limits=hub.limits)
     except ConnectorError as error:
         raise ConnectorFailed(scrub(str(error), secrets), error.kind) from None
     return result, secrets
@@ -181,8 +183,9 @@ def _jsonable(value: Any) -> Any:
 async def preview_stream(hub: Any, caller: Caller, pk: int, key: str, stream: str) -> StreamPreview:
     """Read the first page of ``stream`` and map it; nothing is written.
 
-    References by external id resolve to nothing here (nothing is looked up), so a record
-    with a ``ref`` field is rejected as unresolved.
+    References resolve as in a sync (read-only, ``jobs.preview.map_preview``); one that does
+    not rejects its record with the reason. A mapped record's ``pending`` (only when there
+    is one) names the fields that refer to a record of this page not stored yet.
     """
 
     async def preview(config: Any, connector: Connector) -> StreamPreview:
@@ -200,14 +203,15 @@ async def preview_stream(hub: Any, caller: Caller, pk: int, key: str, stream: st
             if close is not None:
                 await close()
         raw = [] if page is None else page.records
-        mapped, rejected = map_page(mapping, raw, lambda _entity, _external_id: None)
+        mapped, rejected = await map_preview(hub.sessions, config.name, mapping, raw)
         records = [
             {
-                "externalId": m.external_id,
-                "entity": m.entity,
-                "values": _jsonable(m.values),
-                "lines": _jsonable(m.lines),
+                "externalId": m.record.external_id,
+                "entity": m.record.entity,
+                "values": _jsonable(m.record.values),
+                "lines": _jsonable(m.record.lines),
             }
+            | ({"pending": m.pending} if m.pending else {})
             for m in mapped
         ]
         return StreamPreview(records, [(r.index, r.reason) for r in rejected], len(raw))
