@@ -130,6 +130,27 @@ def test_the_registry_gives_each_kind_its_model_and_factory() -> None:
     assert load_registry()["memo"] is memo_plugin.memo_factory
 
 
+class AcmeKind:
+    """Not a ``ConnectorKind``, but it gives a config model and a factory: accepted."""
+
+    config_model = MemoConfig
+    factory = staticmethod(memo_plugin.memo_factory)
+
+
+def test_any_object_giving_a_config_model_and_a_factory_registers_a_kind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(memo_plugin, "ACME", AcmeKind, raising=False)
+    memo_plugin.install(monkeypatch, entry_point("memo", "ACME"))
+    kind = load_kinds()["memo"]
+    assert (kind.name, kind.config_model, kind.factory) == (
+        "memo",
+        MemoConfig,
+        memo_plugin.memo_factory,
+    )
+    assert isinstance(config_from_data(memo_config()), MemoConfig)
+
+
 class _NoStreams(BaseModel):
     name: str
     kind: Literal["odd"]
