@@ -21,9 +21,11 @@ import anyio
 import pytest
 import redis
 
+from app import create_app
 from connectors.protocol import Connector
 from connectors.registry import build_connector
 from connectors.rest.config import RestConnectorConfig
+from jobs.broker import close_broker
 from jobs.connector_configs import apply_configs
 from jobs.ratelimit import RateLimits
 from jobs.runtime import close_resources, open_resources
@@ -225,3 +227,33 @@ async def test_the_servers_and_a_workers_connectors_share_the_process_bucket(
         await close_resources(resources)
     assert one_name <= ONE_BUCKET, (one_name, two_names)
     assert two_names > ONE_BUCKET
+
+
+async def test_the_servers_connectors_use_the_redis_bucket_and_the_app_closes_it(
+    stub: tuple[str, Arrivals], settings: Settings, redis_url: str, broker_namespace: str
+) -> None:
+    url, arrivals = stub
+    on_redis = settings.model_copy(
+        update={"rate_limit_url": redis_url, "broker_namespace": broker_namespace}
+    )
+    app = create_app(on_redis)
+    hub = app.state.hub
+    try:
+        assert hub.limits.shared
+        await apply_configs(hub.fields, [rest_config(url)])
+        served, _ = await hub.connectors.get("erp")
+        pages = await hammer(served, time.monotonic() + 1.0)
+    finally:  # what the lifespan closes (the Redis client among them)
+        close_broker(hub.broker)
+        close_events = getattr(hub.events, "aclose", None)
+        if close_events is not None:
+            await close_events()
+        await hub.aclose()
+        await hub.engine.dispose()
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert client.exists(f"{broker_namespace}:ratelimit:erp")
+    finally:
+        client.close()
+    assert pages == len(arrivals.times) > 0
+    assert arrivals.busiest_window() <= ONE_BUCKET
