@@ -7,7 +7,7 @@ drive a connector without sockets or real waiting. Never used at run time.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -73,7 +73,10 @@ def html_response(status: int = 200) -> httpx.Response:
 @asynccontextmanager
 async def open_connector(
     cfg: RestConnectorConfig,
-    handler: Callable[[httpx.Request], httpx.Response],
+    handler: (
+        Callable[[httpx.Request], httpx.Response]
+        | Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]
+    ),
     fake: FakeTime | None = None,
 ) -> AsyncIterator[RestConnector]:
     fake = fake or FakeTime()
