@@ -30,6 +30,7 @@ from connectors.protocol import Connector
 from connectors.registry import PluginLoadError, load_registry
 from connectors.secrets import secret_values
 from jobs.connector_configs import StoredConfig, apply_configs, stored_config, with_connector
+from jobs.ratelimit import RateLimits
 from security.errors import SecurityError
 from security.field_crypto import FieldCrypto
 from security.key_service import KeyService, kek_from_settings
@@ -122,8 +123,15 @@ def _list(_args: argparse.Namespace, settings: Settings) -> int:
 async def _with_connector(
     settings: Settings, config: StoredConfig, work: Callable[[Connector], Awaitable[T]]
 ) -> T:
-    """Build the connector for ``config`` through the registry and run ``work`` on it."""
-    return await with_connector(load_registry(), settings.data_dir / "cache", config, work)
+    """Build the connector for ``config`` through the registry and run ``work`` on it, drawing
+    on the connector's shared rate limit (``jobs.ratelimit``) like the servers and workers."""
+    limits = RateLimits(settings)
+    try:
+        return await with_connector(
+            load_registry(), settings.data_dir / "cache", config, work, limits=limits
+        )
+    finally:
+        await limits.aclose()
 
 
 def _run_on_connector(

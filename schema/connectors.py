@@ -141,7 +141,10 @@ class RejectedRecord:
 @strawberry.type(description="The first page of a stream, mapped; nothing was written.")
 class StreamPreview:
     records: list[JSON] = strawberry.field(
-        description="Mapped records: externalId, entity, values, lines."
+        description=(
+            "Mapped records: externalId, entity, values, lines; `pending` names reference "
+            "fields left empty because they point at a record later on the same page."
+        )
     )
     rejected: list[RejectedRecord]
     raw_count: int = strawberry.field(description="Records on the page before mapping.")
