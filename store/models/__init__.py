@@ -13,7 +13,9 @@ from store.models.partner import CooperationEvent, Partner, PartnerDocument
 from store.models.product import Product
 from store.models.quarantine import QuarantinedRecord
 from store.models.region import Region
+from store.models.shipment import Shipment, TrackingEvent
 from store.models.stock import Location, StockLevel
+from store.models.stock_rules import ReorderRule, StockAlert
 from store.models.tier import Tier
 
 __all__ = [
@@ -38,8 +40,12 @@ __all__ = [
     "Product",
     "QuarantinedRecord",
     "Region",
+    "ReorderRule",
     "Schedule",
+    "Shipment",
+    "StockAlert",
     "StockLevel",
     "SyncState",
     "Tier",
+    "TrackingEvent",
 ]
