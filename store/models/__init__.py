@@ -1,9 +1,11 @@
 """ORM models, one module per aggregate; importing this package registers every table."""
 
 from store.models.api_key import ApiKey
+from store.models.approval import ApprovalDecision, ApprovalRequest, ApprovalRule, ApprovalStep
 from store.models.audit import AuditEntry, AuditHead
 from store.models.connector import ConnectorRow
 from store.models.external import ExternalRef
+from store.models.finance import Invoice, InvoiceStatus, Payment
 from store.models.jobs import DeadLetter, JobRun, Schedule, SyncState
 from store.models.keys import DataKeyRow, KeyJobCheckpoint
 from store.models.live import LiveValue
@@ -20,6 +22,10 @@ from store.models.tier import Tier
 
 __all__ = [
     "ApiKey",
+    "ApprovalDecision",
+    "ApprovalRequest",
+    "ApprovalRule",
+    "ApprovalStep",
     "AuditEntry",
     "AuditHead",
     "ConnectorRow",
@@ -27,6 +33,8 @@ __all__ = [
     "DataKeyRow",
     "DeadLetter",
     "ExternalRef",
+    "Invoice",
+    "InvoiceStatus",
     "JobRun",
     "KeyJobCheckpoint",
     "LiveValue",
@@ -37,6 +45,7 @@ __all__ = [
     "OutboxEntry",
     "Partner",
     "PartnerDocument",
+    "Payment",
     "Product",
     "QuarantinedRecord",
     "Region",
