@@ -14,13 +14,16 @@ from store.models.outbox import OutboxEntry
 from store.models.partner import CooperationEvent, Partner, PartnerDocument
 from store.models.product import Product
 from store.models.quarantine import QuarantinedRecord
+from store.models.rebate import Promotion, RebateAgreement, RebateTier
 from store.models.region import Region
+from store.models.settlement import Accrual, FundLedgerEntry, Settlement, SettlementLine
 from store.models.shipment import Shipment, TrackingEvent
 from store.models.stock import Location, StockLevel
 from store.models.stock_rules import ReorderRule, StockAlert
 from store.models.tier import Tier
 
 __all__ = [
+    "Accrual",
     "ApiKey",
     "ApprovalDecision",
     "ApprovalRequest",
@@ -33,6 +36,7 @@ __all__ = [
     "DataKeyRow",
     "DeadLetter",
     "ExternalRef",
+    "FundLedgerEntry",
     "Invoice",
     "InvoiceStatus",
     "JobRun",
@@ -47,10 +51,15 @@ __all__ = [
     "PartnerDocument",
     "Payment",
     "Product",
+    "Promotion",
     "QuarantinedRecord",
+    "RebateAgreement",
+    "RebateTier",
     "Region",
     "ReorderRule",
     "Schedule",
+    "Settlement",
+    "SettlementLine",
     "Shipment",
     "StockAlert",
     "StockLevel",
