@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from connectors.errors import ConfigError, PermanentError
 from connectors.protocol import Connector, Page
 from connectors.secrets import secret_values
+from jobs.channel_events import publish_deferred
 from jobs.errors import JobError, UnknownConnector, UnknownStream
 from jobs.runs import (
     RUNNING,
@@ -266,6 +267,7 @@ async def _store_page(
         current = await record_progress(session, run.id, counts, now=now)
         if current is None:
             raise _Stopped
+    await publish_deferred(resources.events, session)  # stock alerts, order statuses
     return current, bool(outcome.rejected)
 
 

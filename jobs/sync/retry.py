@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from jobs.channel_events import publish_deferred
 from jobs.sync.pages import StreamTarget, store_records
 from jobs.sync.resources import SyncResources
 from jobs.sync.sinks.base import bulk_update
@@ -160,6 +161,7 @@ async def _retry_batch(
             for r in stored.rejected
         ]
         await bulk_update(session, QuarantinedRecord, failing)
+    await publish_deferred(resources.events, session)  # stock alerts, order statuses
     outcome.resolved += len(resolved)
     outcome.still_failing += len(failing)
 

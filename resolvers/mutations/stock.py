@@ -2,6 +2,9 @@
 
 Needs ``stock:write`` (brand admins, region managers and dealers hold it) and a location of a
 partner in the caller's scope: a dealer keeps its own sites' stock, never another's.
+A level that falls under its minimum raises a low-stock alert, one refilled resolves it
+(``jobs.stock_alerts``, in the same transaction); the alert events go to ``events`` after
+the commit.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobs.channel_events import EventSink, publish_deferred
+from jobs.stock_alerts import refresh_alerts
 from resolvers.mutations.common import (
     Caller,
     Ref,
@@ -37,6 +42,7 @@ async def set_stock_level(
     location: Ref,
     product: Ref,
     values: Mapping[str, Any],
+    events: EventSink | None = None,
 ) -> StockLevel:
     """Create or change the level; quantities not in ``values`` keep their current value."""
     caller.require(Permission.STOCK_WRITE, "set stock levels")
@@ -47,4 +53,8 @@ async def set_stock_level(
     async with unit_of_work(sessions) as session:
         await load(session, scope, RefRule(LocationRepository, "location"), location, "location")
         await load(session, scope, RefRule(ProductRepository, "product"), product, "product")
-        return await StockWrites(session).upsert(location.pk, product.pk, values, utcnow())
+        now = utcnow()
+        level = await StockWrites(session).upsert(location.pk, product.pk, values, now)
+        await refresh_alerts(session, [(location.pk, product.pk)], now)
+    await publish_deferred(events, session)
+    return level

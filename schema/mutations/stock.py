@@ -57,5 +57,6 @@ class StockMutations:
             ref(input.location, "Location"),
             ref(input.product, "Product"),
             values,
+            events=getattr(ctx.hub, "events", None),
         )
         return cast(StockLevelResult, await run(info, StockLevelResult, action, _payload))

@@ -3,7 +3,9 @@
 The location and the product come from ``ref`` rules (``location_id: {source: …, ref:
 location}`` resolves a location by external id or by its code; ``product_id`` by external id
 or SKU). A level that exists for the pair is linked and updated, never duplicated; an update
-that would move a level onto a pair another level holds is rejected.
+that would move a level onto a pair another level holds is rejected. After the write, the
+low-stock alerts of the written pairs are raised or resolved (``jobs.stock_alerts``) in the
+page's transaction; their events are published after the page commits.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import and_, or_, select
 
+from jobs.stock_alerts import refresh_alerts
 from jobs.sync.fields import Field
 from jobs.sync.references import CHUNK
 from jobs.sync.sinks.base import Plan, Sink, SinkContext
@@ -90,3 +93,13 @@ class StockLevelSink(Sink):
         for plan in [*inserts, *updates]:
             plan.values["updated_at"] = ctx.now
         await super().write(ctx, inserts, updates)
+        ids = sorted(p.row_id for p in [*inserts, *updates] if p.row_id is not None)
+        pairs: list[Pair] = []
+        for start in range(0, len(ids), CHUNK):
+            rows = await ctx.session.execute(
+                select(StockLevel.location_id, StockLevel.product_id).where(
+                    StockLevel.id.in_(ids[start : start + CHUNK])
+                )
+            )
+            pairs += [(int(loc), int(prod)) for loc, prod in rows]
+        await refresh_alerts(ctx.session, pairs, ctx.now)
