@@ -162,11 +162,12 @@ def _is_decimal(value: object) -> bool:
 
 
 def _check_decimal(value: object, field: str, *, minimum: Decimal | None = ZERO) -> Decimal:
+    """``value`` if it is a finite Decimal (not negative unless ``minimum`` is None)."""
     if not _is_decimal(value):
         raise RebateRuleError(field, f"must be a finite Decimal, got {value!r}")
     assert isinstance(value, Decimal)
     if minimum is not None and value < minimum:
-        raise RebateRuleError(field, f"must not be below {minimum}")
+        raise RebateRuleError(field, "must not be negative")
     return value
 
 
