@@ -10,6 +10,7 @@ plain reason; the connector turns it into a classified, scrubbed error.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,16 @@ def select_records(expression: ParsedResult, body: Any) -> list[JsonObject]:
     return found
 
 
+_IDENTIFIERS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _field_chain(expression: str) -> tuple[str, ...] | None:
+    """The keys of a plain ``a.b.c`` JMESPath (read without the interpreter), else None."""
+    if not _IDENTIFIERS.fullmatch(expression):
+        return None
+    return tuple(expression.split("."))
+
+
 def _as_datetime(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -82,16 +93,33 @@ class Incremental:
     def __init__(self, config: IncrementalSync) -> None:
         self.config = config
         self._field = jmespath.compile(config.cursor_field)
+        self._keys = _field_chain(config.cursor_field)
+
+    def cursor_of(self, record: JsonObject) -> Any:
+        """The record's cursor value (None when absent), as the JMESPath would find it."""
+        keys = self._keys
+        if keys is None:
+            return self._field.search(record)
+        value: Any = record
+        for key in keys:
+            get = getattr(value, "get", None)  # JMESPath: a field of a non-object is null
+            if get is None:
+                return None
+            value = get(key)
+        return value
 
     def max_cursor(self, current: Any, records: list[JsonObject]) -> Any:
         """The largest cursor value among ``current`` and the records' cursor fields."""
         best = current
+        best_key = None if best is None else _sort_key(best)
+        cursor_of = self.cursor_of
         for record in records:
-            value = self._field.search(record)
+            value = cursor_of(record)
             if value is None:
                 continue
-            if best is None or _sort_key(value) > _sort_key(best):
-                best = value
+            key = _sort_key(value)
+            if best_key is None or key > best_key:
+                best, best_key = value, key
         return best
 
     def request_value(self, cursor: Any) -> Any:
