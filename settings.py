@@ -190,6 +190,14 @@ class Settings(BaseSettings):
         "messages of dead workers (higher: a killed worker's jobs come back sooner).",
     )
 
+    # -- stock control (issue 6) ---------------------------------------------------------
+    slow_moving_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Stock with no sale for this many days (or never sold) is slow-moving.",
+    )
+
     @property
     def broker_kind(self) -> str:
         """Which broker ``broker_url`` names: "inprocess", "redis" or "rabbitmq"."""

@@ -20,6 +20,11 @@ from schema.live import LiveQuery
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.security import SecurityQuery
+from schema.stock_control import (
+    StockControlMutation,
+    StockControlQuery,
+    StockControlSubscription,
+)
 from schema.types.order import Order
 from schema.types.partner import Partner, PartnerDocument
 from schema.types.product import Product
@@ -31,9 +36,14 @@ from settings import Settings
 # connector management (schema.connectors), the live field definitions (schema.live) and
 # background jobs (schema.jobs); the root mutation adds connector and job management; the
 # root subscription follows job runs.
-RootQuery = merge_types("Query", (Query, SecurityQuery, ConnectorQuery, LiveQuery, JobQuery))
-RootMutation = merge_types("Mutation", (Mutation, ConnectorMutation, JobMutation))
-RootSubscription = merge_types("Subscription", (JobSubscription,))
+RootQuery = merge_types(
+    "Query",
+    (Query, SecurityQuery, ConnectorQuery, LiveQuery, JobQuery, StockControlQuery),
+)
+RootMutation = merge_types(
+    "Mutation", (Mutation, ConnectorMutation, JobMutation, StockControlMutation)
+)
+RootSubscription = merge_types("Subscription", (JobSubscription, StockControlSubscription))
 
 
 def _schema(limits: GraphQLLimits, allow_list: dict[str, str] | None) -> strawberry.Schema:
