@@ -190,6 +190,13 @@ class Settings(BaseSettings):
         "messages of dead workers (higher: a killed worker's jobs come back sooner).",
     )
 
+    # -- rebates (issue 6) ---------------------------------------------------------------
+    rebate_accrual_cron: str = Field(
+        default="0 2 1 * *",
+        description="Cron expression of the rebate accrual (accrues the month just ended, "
+        "with year-to-date true-up); '' = off.",
+    )
+
     # -- stock control (issue 6) ---------------------------------------------------------
     slow_moving_days: int = Field(
         default=90,

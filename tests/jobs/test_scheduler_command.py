@@ -63,7 +63,12 @@ def networked(
     """The test database's settings on Redis, then on RabbitMQ, in this test's namespace."""
     url = request.getfixturevalue("redis_url" if request.param == "redis" else "amqp_url")
     return settings.model_copy(
-        update={"broker_url": url, "broker_namespace": broker_namespace, "outbox_sweep_cron": ""}
+        update={
+            "broker_url": url,
+            "broker_namespace": broker_namespace,
+            "outbox_sweep_cron": "",
+            "rebate_accrual_cron": "",
+        }
     )
 
 

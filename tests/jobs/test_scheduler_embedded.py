@@ -38,7 +38,13 @@ async def _serve_briefly(settings: Settings, *, wait_for_run: bool) -> list[str]
 
 
 async def test_serve_runs_the_scheduler_and_stops_it_at_shutdown(settings: Settings) -> None:
-    fast = settings.model_copy(update={"scheduler_interval_seconds": 0.05, "outbox_sweep_cron": ""})
+    fast = settings.model_copy(
+        update={
+            "scheduler_interval_seconds": 0.05,
+            "outbox_sweep_cron": "",
+            "rebate_accrual_cron": "",
+        }
+    )
     with anyio.fail_after(20):  # the lifespan ends: the scheduler task stopped
         triggers = await _serve_briefly(fast, wait_for_run=True)
     assert triggers == ["schedule"]
@@ -50,6 +56,7 @@ async def test_no_embedded_scheduler_when_turned_off(settings: Settings) -> None
             "embedded_scheduler": False,
             "scheduler_interval_seconds": 0.05,
             "outbox_sweep_cron": "",
+            "rebate_accrual_cron": "",
         }
     )
     assert await _serve_briefly(off, wait_for_run=False) == []

@@ -55,7 +55,12 @@ async def test_schedules_follow_the_stored_connectors(app: Any, settings: Settin
     await store_connector(app, "wms", {"stock": "0 * * * *"})
 
     report = await sync_schedules(sessions, settings, NOW)
-    assert sorted(report.created) == ["outbox-sweep", "sync:erp:partners", "sync:wms:stock"]
+    assert sorted(report.created) == [
+        "outbox-sweep",
+        "rebate-accrual",
+        "sync:erp:partners",
+        "sync:wms:stock",
+    ]
     rows = await schedules(app)
     partners = rows["sync:erp:partners"]
     assert (partners.kind, partners.connector, partners.stream) == ("sync", "erp", "partners")
@@ -78,7 +83,7 @@ async def test_schedules_follow_the_stored_connectors(app: Any, settings: Settin
     assert (changed.updated, changed.removed) == (["sync:erp:partners"], ["sync:wms:stock"])
     rows = await schedules(app)
     assert rows["sync:erp:partners"].next_run_at == datetime(2025, 3, 11, 3, 0, tzinfo=UTC)
-    assert set(rows) == {"outbox-sweep", "sync:erp:partners"}
+    assert set(rows) == {"outbox-sweep", "rebate-accrual", "sync:erp:partners"}
 
 
 async def test_a_bad_cron_is_reported_and_the_others_are_scheduled(
@@ -89,12 +94,12 @@ async def test_a_bad_cron_is_reported_and_the_others_are_scheduled(
     [invalid] = report.invalid
     assert invalid.name == "sync:erp:partners" and invalid.cron == "61 * * * *"
     assert "schedule 'sync:erp:partners'" in caplog.text
-    assert set(await schedules(app)) == {"outbox-sweep", "sync:erp:orders"}
+    assert set(await schedules(app)) == {"outbox-sweep", "rebate-accrual", "sync:erp:orders"}
 
 
 async def test_the_outbox_sweep_can_be_turned_off(app: Any, settings: Settings) -> None:
-    off = settings.model_copy(update={"outbox_sweep_cron": ""})
+    off = settings.model_copy(update={"outbox_sweep_cron": "", "rebate_accrual_cron": ""})
     await sync_schedules(app.state.hub.sessions, settings, NOW)
     report = await sync_schedules(app.state.hub.sessions, off, NOW)
-    assert report.removed == ["outbox-sweep"]
+    assert sorted(report.removed) == ["outbox-sweep", "rebate-accrual"]
     assert await schedules(app) == {}

@@ -1,0 +1,79 @@
+"""The fund ledger: append entries, read a partner's entries and balances (scoped).
+
+There is no update and no delete here (and the model refuses both through the ORM): a
+correction is a new entry. Funds: ``REBATE``, ``PREPAYMENT``, ``DEPOSIT``, ``POINTS``. Every
+entry names its source (``source_type`` "accrual" / "settlement" / …, ``source_id``).
+Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import FundLedgerEntry
+from store.scope import Scope
+
+__all__ = ["FUNDS", "FundBalance", "FundLedgerRepository"]
+
+FUNDS = ("REBATE", "PREPAYMENT", "DEPOSIT", "POINTS")
+
+
+@dataclass(frozen=True)
+class FundBalance:
+    partner_id: int
+    fund: str
+    currency: str
+    balance: Decimal
+
+
+class FundLedgerRepository:
+    def __init__(self, session: AsyncSession, scope: Scope) -> None:
+        self.session = session
+        self.scope = scope
+
+    async def append(self, entry: FundLedgerEntry) -> FundLedgerEntry:
+        if entry.fund not in FUNDS:
+            raise ValueError(f"unknown fund {entry.fund!r}; one of {', '.join(FUNDS)}")
+        self.session.add(entry)
+        await self.session.flush()
+        return entry
+
+    async def posted(self, source_type: str, source_id: int, fund: str) -> Decimal:
+        """What entries of one source have posted to ``fund`` so far (system read)."""
+        stmt = select(func.sum(FundLedgerEntry.amount)).where(
+            FundLedgerEntry.source_type == source_type,
+            FundLedgerEntry.source_id == source_id,
+            FundLedgerEntry.fund == fund,
+        )
+        return await self.session.scalar(stmt) or Decimal(0)
+
+    async def entries(self, partner_id: int | None = None) -> list[FundLedgerEntry]:
+        stmt = (
+            select(FundLedgerEntry)
+            .where(self.scope.via_partner(FundLedgerEntry.partner_id))
+            .order_by(FundLedgerEntry.id)
+        )
+        if partner_id is not None:
+            stmt = stmt.where(FundLedgerEntry.partner_id == partner_id)
+        return list(await self.session.scalars(stmt))
+
+    async def balances(self, partner_id: int | None = None) -> list[FundBalance]:
+        stmt = (
+            select(
+                FundLedgerEntry.partner_id,
+                FundLedgerEntry.fund,
+                FundLedgerEntry.currency,
+                func.sum(FundLedgerEntry.amount),
+            )
+            .where(self.scope.via_partner(FundLedgerEntry.partner_id))
+            .group_by(FundLedgerEntry.partner_id, FundLedgerEntry.fund, FundLedgerEntry.currency)
+            .order_by(FundLedgerEntry.partner_id, FundLedgerEntry.fund, FundLedgerEntry.currency)
+        )
+        if partner_id is not None:
+            stmt = stmt.where(FundLedgerEntry.partner_id == partner_id)
+        rows = await self.session.execute(stmt)
+        return [FundBalance(p, f, c, total or Decimal(0)) for p, f, c, total in rows]
