@@ -85,8 +85,9 @@ __all__ = [
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
-_PRECISION = 60
-"""Working precision: products are exact; a pro-rata share is exact to 60 digits."""
+_PRECISION = 120
+"""Working precision: products of realistic figures are exact; a pro-rata share is the one
+correctly rounded division (to 120 digits), far below any currency's minor unit."""
 
 
 class RebateMethod(StrEnum):
@@ -279,30 +280,39 @@ def tier_reached(terms: RebateTerms, sales: Sales) -> int | None:
     return None
 
 
-def _pay(terms: RebateTerms, tier: Tier, share: Decimal, sales: Sales) -> Decimal:
-    """What ``tier`` pays on ``share`` units of the basis measure (pro rata across measures)."""
-    measure = _measure(terms.basis, sales)
+def _pay_all(tier: Tier, sales: Sales) -> Decimal:
+    """What ``tier`` pays on all the sales: its rate on the amount or per unit on the quantity."""
     if tier.rate is not None:
-        if terms.basis is RebateBasis.AMOUNT:
-            return tier.rate * share
-        return tier.rate * (sales.amount * share / measure)
+        return tier.rate * sales.amount
     assert tier.per_unit is not None
-    if terms.basis is RebateBasis.QUANTITY:
-        return tier.per_unit * share
-    return tier.per_unit * (sales.quantity * share / measure)
+    return tier.per_unit * sales.quantity
+
+
+def _tier_payout(tier: Tier) -> Decimal:
+    value = tier.rate if tier.rate is not None else tier.per_unit
+    assert value is not None
+    return value
 
 
 def _tiered(terms: RebateTerms, sales: Sales, reached: int | None) -> Decimal:
     if reached is None:
         return ZERO
     measure = _measure(terms.basis, sales)
-    if terms.method is RebateMethod.RETROACTIVE:
-        return _pay(terms, terms.tiers[reached], measure, sales)
-    total = ZERO
+    if terms.method is RebateMethod.RETROACTIVE or measure == ZERO:
+        # At a zero measure only a tier from 0 is reached: it carries all the (other) measure.
+        return _pay_all(terms.tiers[reached], sales)
+    # Marginal: each band's share of the basis measure at its own rate (exact products) ...
+    weighted = ZERO
     for tier in terms.tiers[: reached + 1]:
         top = measure if tier.upper is None else min(measure, tier.upper)
-        total += _pay(terms, tier, top - tier.lower, sales)
-    return total
+        weighted += _tier_payout(tier) * (top - tier.lower)
+    pays_on_amount = terms.tiers[0].rate is not None
+    if pays_on_amount == (terms.basis is RebateBasis.AMOUNT):
+        return weighted
+    # ... and when the tiers pay on the other measure, one pro-rata division at the end, so
+    # the bands together never carry more than all of it.
+    other = sales.amount if pays_on_amount else sales.quantity
+    return weighted * other / measure
 
 
 def _growth(terms: RebateTerms, sales: Sales) -> Decimal:
