@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 
 from security.keys import KeyState
 from store.models import (
+    ApprovalDecision,
     CooperationEvent,
     Location,
     Order,
@@ -28,8 +29,10 @@ from store.models import (
     Tier,
 )
 from store.pagination import Page, Window
+from store.repositories.approvals import ApprovalRequestRepository
 from store.repositories.base import ScopedRepository
 from store.repositories.data_keys import key_states
+from store.repositories.finance import CreditFigures, FinanceRepository
 from store.repositories.orders import OrderFilter, OrderRepository
 from store.repositories.partners import (
     CooperationEventRepository,
@@ -189,6 +192,28 @@ class Loaders:
                     found = await repo.counts_by_partner(ids, filter_)
                     counts.update({(pid, filter_): n for pid, n in found.items()})
             return [counts[k] for k in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def partner_credit(self) -> DataLoader[int, CreditFigures | None]:
+        """Credit figures per partner (``store.repositories.finance``), three statements."""
+
+        async def load(keys: Sequence[int]) -> list[CreditFigures | None]:
+            async with self.sessions() as session:
+                found = await FinanceRepository(session, self.scope).credit_figures(keys)
+            return [found.get(k) for k in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def approval_decisions(self) -> DataLoader[int, list[ApprovalDecision]]:
+        """Decisions per approval request (of requests already read through the scope)."""
+
+        async def load(keys: Sequence[int]) -> list[list[ApprovalDecision]]:
+            async with self.sessions() as session:
+                found = await ApprovalRequestRepository(session, self.scope).decisions(keys)
+            return [found.get(k, []) for k in keys]
 
         return DataLoader(load_fn=load)
 

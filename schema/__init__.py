@@ -12,6 +12,7 @@ from functools import lru_cache
 import strawberry
 from strawberry.tools import merge_types
 
+from schema.approvals import ApprovalMutation, ApprovalQuery
 from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.execution import ValueObjectsExecutionContext
 from schema.jobs import JobMutation, JobQuery, JobSubscription
@@ -38,10 +39,10 @@ from settings import Settings
 # root subscription follows job runs.
 RootQuery = merge_types(
     "Query",
-    (Query, SecurityQuery, ConnectorQuery, LiveQuery, JobQuery, StockControlQuery),
+    (Query, SecurityQuery, ConnectorQuery, LiveQuery, JobQuery, StockControlQuery, ApprovalQuery),
 )
 RootMutation = merge_types(
-    "Mutation", (Mutation, ConnectorMutation, JobMutation, StockControlMutation)
+    "Mutation", (Mutation, ConnectorMutation, JobMutation, StockControlMutation, ApprovalMutation)
 )
 RootSubscription = merge_types("Subscription", (JobSubscription, StockControlSubscription))
 

@@ -11,6 +11,8 @@ Writes: ``catalog:write`` (products, tiers, regions) is the brand admin's; ``cha
 ``orders:place`` places orders and submits or cancels them; ``orders:manage`` moves orders
 through approval, shipping and delivery. ``connectors:manage`` and ``jobs:manage`` (job runs,
 syncs, dead letters, quarantined records) are the ERP admin's and the brand admin's.
+``approvals:manage`` (approval rules) and ``credit:override`` (order beyond a partner's
+available credit, with a reason, audited) are the brand admin's.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     KEYS_MANAGE = "keys:manage"
     API_KEYS_MANAGE = "api_keys:manage"
+    APPROVALS_MANAGE = "approvals:manage"
+    CREDIT_OVERRIDE = "credit:override"
 
 
 _P = Permission
@@ -60,6 +64,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.AUDIT_READ,
             _P.CONNECTORS_MANAGE,
             _P.JOBS_MANAGE,
+            _P.APPROVALS_MANAGE,
+            _P.CREDIT_OVERRIDE,
         }
     ),
     Role.REGION_MANAGER: frozenset(

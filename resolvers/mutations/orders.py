@@ -11,6 +11,13 @@ the same transaction, an outbox entry per connector operation triggered by
 Placing needs ``orders:place`` and a partner in the caller's scope (another partner is
 ``NotFound``, exactly like a missing one). Submitting or cancelling needs ``orders:place``
 or ``orders:manage``; approving, shipping, delivering and closing need ``orders:manage``.
+
+Credit (``resolvers.credit``): placing a SUBMITTED order, or approving one, beyond the
+partner's available credit is ``CreditLimitExceeded`` unless the caller gives a
+``credit_override`` reason and holds ``credit:override`` (audited as ``credit.override``).
+Approval flows (``jobs.approvals``): when an approval rule governs the order, approving it
+starts (or returns) its approval request and the order stays SUBMITTED; the request's last
+approval moves it to APPROVED and writes its outbox entries then.
 """
 
 from __future__ import annotations
@@ -37,8 +44,10 @@ from domain.orders import (
     price_lines,
     product_orderable,
 )
+from jobs.approvals import request_approval
 from jobs.outbox import enqueue_entries
 from jobs.outbox_entries import record_order_approved
+from resolvers.credit import audit_override, check_credit, override_problems
 from resolvers.mutations.common import (
     Caller,
     Problems,
@@ -58,9 +67,10 @@ from resolvers.mutations.errors import (
     ProductNotOrderable,
     TransitionRefused,
 )
+from security.audit import AuditLog
 from security.viewer import Permission
 from store.base import utcnow
-from store.models import Order, Product
+from store.models import Order, Partner, Product
 from store.repositories.common_writes import unique_violation
 from store.repositories.order_writes import NewLine, NewOrder, OrderWrites
 from store.repositories.orders import OrderRepository
@@ -94,6 +104,8 @@ class OrderRequest:
     lines: Sequence[LineInput]
     note: str | None = None
     submit: bool = True
+    credit_override: str | None = None
+    """A reason to place the order beyond the partner's available credit (audited)."""
 
 
 def number_suffix() -> str:
@@ -121,7 +133,7 @@ def _check_request(request: OrderRequest) -> None:
         if (line.product is None) == (line.sku is None):
             problems.append(LineProblem(i, "product", "give either product or sku"))
         problems += line_problems(i, line.quantity, line.unit_price)
-    refuse(ref_problems(refs) + _as_problems(problems))
+    refuse(ref_problems(refs) + _as_problems(problems) + override_problems(request.credit_override))
 
 
 async def _products(
@@ -150,8 +162,9 @@ async def _place(
     scope: Scope,
     request: OrderRequest,
     number: str,
-    changed_by: str,
+    caller: Caller,
     now: datetime,
+    audit: AuditLog | None,
 ) -> Order:
     partner = await load(
         session, scope, RefRule(PartnerRepository, "partner"), request.partner, "partner"
@@ -174,6 +187,17 @@ async def _place(
         )
     except InvalidOrder as error:
         raise InvalidInput(_as_problems(error.problems)) from None
+    credit = None
+    if request.submit:
+        credit = await check_credit(
+            session,
+            caller,
+            partner_id=partner.id,
+            partner_code=partner.code,
+            amount=priced.total,
+            override=request.credit_override,
+            audit=audit,
+        )
     new = NewOrder(
         number=number,
         partner_id=partner.id,
@@ -185,18 +209,25 @@ async def _place(
             for line, product in zip(priced.lines, products, strict=True)
         ],
     )
-    return await OrderWrites(session, scope).insert(new, changed_by, now)
+    order = await OrderWrites(session, scope).insert(new, caller.subject, now)
+    if credit is not None:
+        await audit_override(session, audit, caller, credit, order.id, "place order")
+    return order
 
 
-async def place_order(sessions: Sessions, caller: Caller, request: OrderRequest) -> Order:
+async def place_order(
+    sessions: Sessions, caller: Caller, request: OrderRequest, audit: AuditLog | None = None
+) -> Order:
     caller.require(Permission.ORDERS_PLACE, "place orders")
     _check_request(request)
+    if request.credit_override is not None and audit is not None:
+        await audit.audit_key()  # may create the key: never inside our write transaction
     for attempt in range(1, NUMBER_ATTEMPTS + 1):
         now = utcnow()
         number = order_number(now.date(), number_suffix())
         try:
             async with sessions.begin() as session:
-                return await _place(session, caller.scope, request, number, caller.subject, now)
+                return await _place(session, caller.scope, request, number, caller, now, audit)
         except IntegrityError as error:
             if unique_violation(error) != "orders.number" or attempt == NUMBER_ATTEMPTS:
                 raise
@@ -211,10 +242,18 @@ def _require_transition_right(caller: Caller, to: OrderStatus) -> None:
 
 
 async def change_order_status(
-    sessions: Sessions, caller: Caller, ref: Ref, to: OrderStatus, note: str | None
+    sessions: Sessions,
+    caller: Caller,
+    ref: Ref,
+    to: OrderStatus,
+    note: str | None,
+    credit_override: str | None = None,
+    audit: AuditLog | None = None,
 ) -> Order:
     _require_transition_right(caller, to)
-    refuse(ref_problems({"order": ref}))
+    refuse(ref_problems({"order": ref}) + override_problems(credit_override))
+    if credit_override is not None and audit is not None:
+        await audit.audit_key()  # may create the key: never inside our write transaction
     async with sessions.begin() as session:
         writes = OrderWrites(session, caller.scope)
         order = await writes.current(ref.pk)
@@ -225,6 +264,10 @@ async def change_order_status(
             check_transition(from_status, to)
         except TransitionNotAllowed as error:
             raise TransitionRefused(str(error), from_status, to, error.allowed) from None
+        if to == OrderStatus.APPROVED:
+            pending = await _approve_with_checks(session, caller, order, credit_override, audit)
+            if pending:
+                return order
         now = utcnow()
         changed = await writes.compare_and_set_status(order.id, from_status, to, now)
         if changed is None:
@@ -238,3 +281,35 @@ async def change_order_status(
             outbox = await record_order_approved(session, order.id, now=now)
     enqueue_entries(outbox)  # after the commit: an entry is never sent before its approval
     return changed
+
+
+async def _approve_with_checks(
+    session: AsyncSession,
+    caller: Caller,
+    order: Order,
+    credit_override: str | None,
+    audit: AuditLog | None,
+) -> bool:
+    """Check the credit of an order about to be approved, then start its approval flow;
+    True when an approval rule governs it (the order stays SUBMITTED for now)."""
+    partner = await session.get(Partner, order.partner_id)
+    credit = await check_credit(
+        session,
+        caller,
+        partner_id=order.partner_id,
+        partner_code=partner.code if partner is not None else str(order.partner_id),
+        amount=order.total,
+        override=credit_override,
+        audit=audit,
+    )
+    if credit is not None:
+        await audit_override(session, audit, caller, credit, order.id, "approve order")
+    started = await request_approval(
+        session,
+        document_type="order",
+        document_id=order.id,
+        amount=order.total,
+        partner_id=order.partner_id,
+        requested_by=caller.subject,
+    )
+    return started is not None

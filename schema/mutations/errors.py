@@ -6,6 +6,9 @@ Every error type implements ``UserError``, so a client can ask for
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import strawberry
 
 from resolvers.mutations import errors as failures
@@ -73,6 +76,16 @@ class ForbiddenError(UserError):
     )
 
 
+_MORE_ERRORS: list[tuple[type[failures.MutationFailure], Callable[[Any], UserError]]] = []
+
+
+def register_user_error(
+    kind: type[failures.MutationFailure], make: Callable[[Any], UserError]
+) -> None:
+    """Let an area's own ``MutationFailure`` subclass become its own GraphQL error type."""
+    _MORE_ERRORS.append((kind, make))
+
+
 def user_error(failure: failures.MutationFailure) -> UserError:
     """The GraphQL error type for a service failure."""
     message = failure.message
@@ -100,4 +113,7 @@ def user_error(failure: failures.MutationFailure) -> UserError:
         case failures.Forbidden(permission=permission):
             granted = None if permission is None else Permission(permission)
             return ForbiddenError(message=message, permission=granted)
+    for kind, make in _MORE_ERRORS:
+        if isinstance(failure, kind):
+            return make(failure)
     raise TypeError(f"no GraphQL error type for {type(failure).__name__}")

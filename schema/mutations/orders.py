@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
@@ -21,8 +21,12 @@ from schema.mutations.errors import (
     ProductNotOrderableError,
     TransitionNotAllowedError,
 )
+from schema.types.credit import CreditLimitExceededError, CreditOverrideInput
 from schema.types.order import Order
 from store import models
+
+if TYPE_CHECKING:
+    from schema.approvals import ApprovalRequestNode
 
 
 @strawberry.input(description="One line of a new order: a product by id or by SKU (not both).")
@@ -48,6 +52,7 @@ class PlaceOrderInput:
     submit: bool = strawberry.field(
         default=True, description="True: the order starts SUBMITTED; false: DRAFT."
     )
+    credit_override: CreditOverrideInput | None = None
 
 
 @strawberry.input(description="Move an order to another status.")
@@ -55,11 +60,28 @@ class ChangeOrderStatusInput:
     order: strawberry.ID
     to: OrderStatus
     note: str | None = None
+    credit_override: CreditOverrideInput | None = strawberry.field(
+        default=None, description="When approving beyond the partner's available credit."
+    )
 
 
 @strawberry.type
 class OrderPayload:
     order: Order
+
+    @strawberry.field(
+        description="The order's newest approval request (PENDING while its approval flow "
+        "runs); null when none was needed."
+    )
+    async def approval_request(
+        self, info: Info
+    ) -> Annotated[ApprovalRequestNode, strawberry.lazy("schema.approvals")] | None:
+        from resolvers.approvals import latest_request
+
+        row = cast(models.Order, self.order)
+        ctx = info.context
+        found = await latest_request(ctx.sessions, ctx.scope, "order", row.id)
+        return cast("ApprovalRequestNode | None", found)
 
 
 PlaceOrderResult = Annotated[
@@ -68,6 +90,7 @@ PlaceOrderResult = Annotated[
     | NotFoundError
     | PartnerNotActiveError
     | ProductNotOrderableError
+    | CreditLimitExceededError
     | ForbiddenError,
     strawberry.union("PlaceOrderResult"),
 ]
@@ -77,6 +100,7 @@ ChangeOrderStatusResult = Annotated[
     | NotFoundError
     | TransitionNotAllowedError
     | ConflictError
+    | CreditLimitExceededError
     | ForbiddenError,
     strawberry.union("ChangeOrderStatusResult"),
 ]
@@ -98,8 +122,10 @@ class OrderMutations:
             lines=[line.to_service() for line in input.lines],
             note=input.note,
             submit=input.submit,
+            credit_override=None if input.credit_override is None else input.credit_override.reason,
         )
-        action = service.place_order(ctx.sessions, Caller.of(ctx), request)
+        audit = getattr(ctx.hub, "audit", None)
+        action = service.place_order(ctx.sessions, Caller.of(ctx), request, audit)
         return cast(PlaceOrderResult, await run(info, PlaceOrderResult, action, _payload))
 
     @strawberry.mutation(
@@ -111,8 +137,15 @@ class OrderMutations:
     ) -> ChangeOrderStatusResult:
         ctx = info.context
         target = ref(input.order, "Order")
+        override = None if input.credit_override is None else input.credit_override.reason
         action = service.change_order_status(
-            ctx.sessions, Caller.of(ctx), target, input.to, input.note
+            ctx.sessions,
+            Caller.of(ctx),
+            target,
+            input.to,
+            input.note,
+            override,
+            getattr(ctx.hub, "audit", None),
         )
         return cast(
             ChangeOrderStatusResult, await run(info, ChangeOrderStatusResult, action, _payload)

@@ -27,6 +27,7 @@ from store import models
 from store.repositories.orders import OrderFilter
 
 if TYPE_CHECKING:
+    from schema.types.credit import PartnerCredit
     from schema.types.order import OrderConnection
     from schema.types.stock import StockLevel
 
@@ -135,6 +136,15 @@ class Partner(Node):
             return await loaders.partner_order_count.load((root.id, filter_))
 
         return OrderConnection(**page_parts(page), count=count)
+
+    @strawberry.field(description="Credit limit, open balance and available credit.")
+    async def credit(
+        self, root: strawberry.Parent[models.Partner], info: Info
+    ) -> Annotated[PartnerCredit, strawberry.lazy("schema.types.credit")] | None:
+        from schema.types.credit import PartnerCredit
+
+        figures = await info.context.loaders.partner_credit.load(root.id)
+        return None if figures is None else PartnerCredit.of(figures)
 
     @strawberry.field(description=LIVE_FIELD_HELP)
     async def live(
