@@ -2,8 +2,8 @@
 
 A write operation may declare ``trigger`` (an event name below): the hub then writes an
 outbox entry for it in the same transaction as the event, and the outbox relay delivers it
-(``jobs.outbox``). The record handed to an ``order.approved`` operation is described in
-``jobs.outbox_entries``.
+(``jobs.outbox``). The records handed to ``order.approved`` and ``settlement.approved``
+operations are described in ``jobs.outbox_entries``.
 
 A crash between the remote's acceptance of a write and our acknowledgement must not create a
 second remote record. A remote that honours the idempotency key (the REST kind sends it in a
@@ -20,12 +20,14 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from connectors.protocol import WriteResult
 
-__all__ = ["ORDER_APPROVED", "TRIGGERS", "SupportsLookup", "Trigger"]
+__all__ = ["ORDER_APPROVED", "SETTLEMENT_APPROVED", "TRIGGERS", "SupportsLookup", "Trigger"]
 
 ORDER_APPROVED = "order.approved"
-Trigger = Literal["order.approved"]
-"""Hub events an operation can be triggered by (later: settlement.approved, credit_note.issued)."""
-TRIGGERS: tuple[str, ...] = (ORDER_APPROVED,)
+SETTLEMENT_APPROVED = "settlement.approved"
+Trigger = Literal["order.approved", "settlement.approved"]
+"""Hub events an operation can be triggered by: an order approved (its sales order goes to
+the ERP), a rebate settlement approved (its credit note goes to finance)."""
+TRIGGERS: tuple[str, ...] = (ORDER_APPROVED, SETTLEMENT_APPROVED)
 
 
 @runtime_checkable

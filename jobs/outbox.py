@@ -14,7 +14,8 @@
    (a REST connector sends it in a header: an idempotent remote answers the first record);
 3. on success, in one transaction: the entry becomes SENT with the reference and
    ``sent_at``, and the reference is stored on our record as an ``ExternalRef``
-   (connector, entity, row id, external id);
+   (connector, entity, row id, external id); a ``settlement`` entry's credit note was
+   accepted, so the settlement becomes PAID (``jobs.settlements.mark_paid``);
 4. on a transient failure (``connectors.errors.RetriableError`` or anything unexpected) the
    entry becomes FAILED with ``next_attempt_at`` = now + exponential backoff with jitter, and
    the error is raised again so the broker retries the message; on a permanent one (config
@@ -49,6 +50,7 @@ from connectors.outbound import SupportsLookup
 from connectors.protocol import Connector, WriteResult
 from jobs.dispatch import enqueue_outbox
 from jobs.errors import JobError, should_retry
+from jobs.outbox_entries import SETTLEMENT_ENTITY
 from settings import Settings
 from store.base import utcnow
 from store.models import OutboxEntry
@@ -257,6 +259,10 @@ async def _acknowledge(
         linked = await repository.link_reference(
             claim.connector, claim.entity, claim.entity_id, result.reference
         )
+        if claim.entity == SETTLEMENT_ENTITY:  # finance took the credit note: it is paid
+            from jobs.settlements import mark_paid
+
+            await mark_paid(session, claim.entity_id, result.reference)
     if not linked:
         log.warning(
             "outbox entry %d: %s reference %r already belongs to another %s",

@@ -52,6 +52,8 @@ class DemoErp:
     clock: Callable[[], float] = time.monotonic
     unavailable: bool = False
     _tokens: dict[str, float] = field(default_factory=dict, repr=False)
+    credit_notes: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """Credit notes finance accepted (``POST /finance/credit-notes``), by idempotency key."""
 
     @classmethod
     def build(

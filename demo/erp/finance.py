@@ -6,6 +6,9 @@
     GET  /payments           ?cursor=&limit=&updated_since=
     GET  /credit-balances    ?customers=C1,C2,…  (many customers in one call, no paging)
                              or ?cursor=&limit=&updated_since=  (every customer, by code)
+    POST /credit-notes       JSON {customer_code, currency, amount, reference, lines?} with an
+                             Idempotency-Key header → 201 {id: "CN-000001", …}; the same key
+                             again → 200 with the same credit note (nothing new is created)
 
 A page is ``{"data": [...], "next_cursor": "..." | null}``; invoices and payments come in
 ``(updated_at, id)`` order, so a cursor survives changes and ``updated_since`` (inclusive)
@@ -21,6 +24,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -134,6 +138,7 @@ class FinanceService:
             Route("/invoices", self._guarded(self.invoices), methods=["GET"]),
             Route("/payments", self._guarded(self.payments), methods=["GET"]),
             Route("/credit-balances", self._guarded(self.credit_balances), methods=["GET"]),
+            Route("/credit-notes", self._guarded_post(self.credit_note), methods=["POST"]),
         ]
 
     def _unavailable(self) -> JSONResponse:
@@ -187,6 +192,61 @@ class FinanceService:
                 return _error(400, "invalid_request", str(problem))
 
         return guarded
+
+    def _guarded_post(
+        self, endpoint: Callable[[Request, Any], tuple[int, dict[str, Any]]]
+    ) -> Callable[[Request], Any]:
+        """A JSON POST behind the same bearer check as the reads."""
+
+        async def guarded(request: Request) -> Response:
+            if self.erp.unavailable:
+                return self._unavailable()
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            state = self.erp.token_state(token.strip()) if scheme.lower() == "bearer" else None
+            if state != "valid":
+                return _error(401, "invalid_token", "a valid bearer token is required")
+            try:
+                body = json.loads(await request.body() or b"null")
+            except ValueError:
+                return _error(400, "invalid_request", "the body is not JSON")
+            try:
+                status, answer = endpoint(request, body)
+            except BadRequestError as problem:
+                return _error(400, "invalid_request", str(problem))
+            return JSONResponse(answer, status)
+
+        return guarded
+
+    def credit_note(self, request: Request, body: Any) -> tuple[int, dict[str, Any]]:
+        """Accept a credit note once per Idempotency-Key (see the module doc)."""
+        key = request.headers.get("idempotency-key", "").strip()
+        if not key:
+            raise BadRequestError("an Idempotency-Key header is required")
+        known = self.erp.credit_notes.get(key)
+        if known is not None:
+            return 200, known
+        if not isinstance(body, dict):
+            raise BadRequestError("send a JSON object")
+        for name in ("customer_code", "currency", "amount", "reference"):
+            if not isinstance(body.get(name), str) or not body[name]:
+                raise BadRequestError(f"{name} is required (a string)")
+        try:
+            amount = Decimal(body["amount"])
+        except ArithmeticError:
+            raise BadRequestError("amount must be a decimal string") from None
+        if not amount.is_finite() or amount <= 0:
+            raise BadRequestError("amount must be above 0")
+        note = {
+            "id": f"CN-{len(self.erp.credit_notes) + 1:06d}",
+            "customer_code": body["customer_code"],
+            "currency": body["currency"],
+            "amount": str(amount),
+            "reference": body["reference"],
+            "lines": body.get("lines") if isinstance(body.get("lines"), list) else [],
+            "created_at": utc_text(self.erp.utcnow()),
+        }
+        self.erp.credit_notes[key] = note
+        return 201, note
 
     def invoices(self, request: Request) -> dict[str, Any]:
         return _page(request, self.erp.dataset.invoices, _by_time)

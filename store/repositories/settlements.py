@@ -78,7 +78,7 @@ class SettlementRepository:
             )
             .order_by(Accrual.agreement_id, Accrual.period_index)
         )
-        return [(accrual, code) for accrual, code in (await self.session.execute(stmt)).tuples()]
+        return [(accrual, code) for accrual, code in await self.session.execute(stmt)]
 
     # -- settlements -------------------------------------------------------------------------
 
@@ -155,5 +155,5 @@ class SettlementRepository:
             .where(SettlementLine.settlement_id == settlement_id)
             .order_by(SettlementLine.id)
         )
-        lines = [(c, line) for c, line in (await self.session.execute(stmt)).tuples()]
+        lines = [(c, line) for c, line in await self.session.execute(stmt)]
         return SettlementSnapshot(settlement, code, lines)
