@@ -31,7 +31,8 @@ Meaning of the numbers:
 - *Growth*: growth is ``(measure - baseline) / baseline``; when it reaches ``threshold``
   (``Decimal("0.10")`` = 10 %, reaching exactly counts), ``rate`` is paid on the total amount
   (``on="total"``) or on the increment's amount (``on="increment"``). It adds to the tiers.
-- *Cap*: the entitlement never exceeds ``cap`` (money). It is never negative.
+- *Cap*: the entitlement never exceeds ``cap`` (money; give it in whole minor units so the
+  rounded figure cannot exceed it either). It is never negative.
 - Nothing is rounded here: round once, at the end (``domain.money.round_money``), or let
   ``domain.accrual.accrual_for_period`` do it.
 
