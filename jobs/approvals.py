@@ -81,7 +81,10 @@ class ApprovalFailure(Exception):
 
 
 class RequestNotFound(ApprovalFailure):
-    pass
+    def __init__(self, request_id: int, exists: bool) -> None:
+        self.exists = exists
+        """True when the request exists outside the decider's scope (audit it)."""
+        super().__init__(f"no approval request {request_id} visible to you")
 
 
 class RequestClosed(ApprovalFailure):
@@ -191,7 +194,8 @@ async def decide(
     found = await repository.by_ids([request_id])
     request = found.get(request_id)
     if request is None:
-        raise RequestNotFound(f"no approval request {request_id} visible to you")
+        everywhere = ApprovalRequestRepository(session, Scope.everything())
+        raise RequestNotFound(request_id, bool(await everywhere.by_ids([request_id])))
     await session.refresh(request)
     if request.status != PENDING:
         raise RequestClosed(request)

@@ -31,7 +31,7 @@ from jobs.approvals import (
 )
 from jobs.outbox import enqueue_entries
 from resolvers.mutations.common import Caller, Problems, Ref, ref_problems, refuse
-from resolvers.mutations.errors import Conflict, MutationFailure, NotFound
+from resolvers.mutations.errors import Conflict, MutationFailure, NotFound, OutOfScope
 from security.viewer import Permission, Role
 from store.base import utcnow
 from store.models import ApprovalDecision, ApprovalRequest, ApprovalRule, ApprovalStep, Region, Tier
@@ -215,7 +215,10 @@ async def decide_request(
                 comment=text,
             )
             outbox = outbox_entries_of(session)
-    except RequestNotFound:
+    except RequestNotFound as missing:
+        if missing.exists:
+            table = ApprovalRequest.__tablename__
+            raise OutOfScope("request", ref.given, "approval request", table, ref.pk) from None
         raise NotFound("request", ref.given, "approval request") from None
     except NotYourStep as refused:
         raise ApprovalNotAllowed(str(refused), refused.role) from None
