@@ -8,7 +8,7 @@ Interface (others call these names)::
     period_index(kind, day) -> int                            # the index of the period holding day
     period_closed(kind, year, index, today) -> bool           # today is on or after its end
     year_to_date(kind, year, index) -> tuple[date, date]      # [1 January, end of the period)
-    check_period(starts, ends) -> None                        # refuses a period with no end
+    check_period(starts, ends, *, ends_included=False) -> None  # refuses a period with no end
     accrual_for_period(entitlement_ytd, accrued_before, currency, rounding=ROUND_HALF_UP)
         -> Decimal                                            # round(ytd) - accrued before
     accruals_for_year(entitlements_ytd, currency) -> tuple[Decimal, ...]
@@ -55,6 +55,7 @@ __all__ = [
     "period_bounds",
     "period_closed",
     "period_index",
+    "periods_in_year",
     "periods_of_year",
     "year_to_date",
 ]
@@ -119,16 +120,18 @@ def year_to_date(kind: PeriodKind, year: int, index: int) -> tuple[date, date]:
     return date(year, 1, 1), period_bounds(kind, year, index)[1]
 
 
-def check_period(starts: date | None, ends: date | None) -> None:
-    """Refuse an agreement period with no start, no end, or an end not after its start.
+def check_period(starts: date | None, ends: date | None, *, ends_included: bool = False) -> None:
+    """Refuse a period with no start, no end, or one that ends before it starts.
 
-    ``ends`` is exclusive (the half-open ``[starts, ends)``), like ``period_bounds``.
+    By default ``ends`` is exclusive (the half-open ``[starts, ends)`` of ``period_bounds``),
+    so it must be after ``starts``; with ``ends_included=True`` (a promotion's "1 to 31 May")
+    a one-day period ``starts == ends`` is fine.
     """
     if not isinstance(starts, date):
         raise RebateRuleError("period.starts", "a period needs a start")
     if not isinstance(ends, date):
         raise RebateRuleError("period.ends", "a period needs an end")
-    if ends <= starts:
+    if ends < starts or (ends == starts and not ends_included):
         raise RebateRuleError("period.ends", f"must be after the start ({starts.isoformat()})")
 
 

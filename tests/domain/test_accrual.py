@@ -143,3 +143,23 @@ def test_a_period_with_no_end_is_refused():
     with pytest.raises(RebateRuleError) as raised:
         check_period(date(2026, 1, 1), date(2026, 1, 1))
     assert raised.value.field == "period.ends"
+
+
+def test_a_period_whose_end_day_is_included_may_last_one_day():
+    check_period(date(2026, 5, 1), date(2026, 5, 1), ends_included=True)
+    with pytest.raises(RebateRuleError) as raised:
+        check_period(date(2026, 5, 1), date(2026, 4, 30), ends_included=True)
+    assert raised.value.field == "period.ends"
+    with pytest.raises(RebateRuleError) as raised:
+        check_period(date(2026, 5, 1), None, ends_included=True)
+    assert raised.value.field == "period.ends"
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    import domain.accrual
+
+    result = doctest.testmod(domain.accrual)
+    assert result.attempted > 0
+    assert result.failed == 0

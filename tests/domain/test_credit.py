@@ -65,3 +65,13 @@ def test_an_amount_fits_exactly_when_it_leaves_no_shortfall(limit, orders, invoi
     assert exceeds(available, amount) == (shortfall(available, amount) > 0)
     if not exceeds(available, amount):
         assert orders + invoices + amount <= limit
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    import domain.credit
+
+    result = doctest.testmod(domain.credit)
+    assert result.attempted > 0
+    assert result.failed == 0

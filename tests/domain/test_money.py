@@ -95,3 +95,13 @@ def test_rounding_lands_on_the_minor_unit_within_half_of_it(value, currency):
     assert abs(result - value) <= quantum / 2
     assert round_money(result, currency) == result  # idempotent
     assert round_money(-value, currency) == -result  # half-up is symmetric about zero
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    import domain.money
+
+    result = doctest.testmod(domain.money)
+    assert result.attempted > 0
+    assert result.failed == 0

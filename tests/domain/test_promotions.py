@@ -93,3 +93,13 @@ def test_a_percent_subsidy_stays_within_the_amount_and_the_window(percent, amoun
         assert earned == 0
     else:
         assert earned * 100 == percent * amount  # exact: nothing rounded
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    import domain.promotions
+
+    result = doctest.testmod(domain.promotions)
+    assert result.attempted > 0
+    assert result.failed == 0

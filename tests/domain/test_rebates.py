@@ -302,3 +302,13 @@ def test_valid_terms_pass_and_sales_must_be_finite():
     with pytest.raises(RebateRuleError) as raised:
         entitlement(amount_terms(RETRO), replace(by_amount(1), quantity=D("Infinity")))
     assert raised.value.field == "sales.quantity"
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    import domain.rebates
+
+    result = doctest.testmod(domain.rebates)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -132,3 +132,13 @@ def test_the_slow_moving_share_of_stock_value():
     with pytest.raises(StockRuleError) as raised:
         slow_moving_share(Decimal(0), Decimal("-1"))
     assert raised.value.field == "total_value"
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    import domain.stock_rules
+
+    result = doctest.testmod(domain.stock_rules)
+    assert result.attempted > 0
+    assert result.failed == 0
