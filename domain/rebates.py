@@ -32,7 +32,8 @@ Meaning of the numbers:
   (``Decimal("0.10")`` = 10 %, reaching exactly counts), ``rate`` is paid on the total amount
   (``on="total"``) or on the increment's amount (``on="increment"``). It adds to the tiers.
 - *Cap*: the entitlement never exceeds ``cap`` (money; give it in whole minor units so the
-  rounded figure cannot exceed it either). It is never negative.
+  rounded figure cannot exceed it either). It is never negative: net-negative sales (more
+  returned than sold) earn nothing.
 - Nothing is rounded here: round once, at the end (``domain.money.round_money``), or let
   ``domain.accrual.accrual_for_period`` do it.
 
