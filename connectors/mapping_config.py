@@ -14,7 +14,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Cast = Literal["str", "int", "decimal", "date", "datetime", "bool"]
-Entity = Literal["partner", "product", "stock_level", "order", "order_status", "shipment"]
+Entity = Literal[
+    "partner",
+    "product",
+    "stock_level",
+    "order",
+    "order_status",
+    "shipment",
+    "invoice",
+    "payment",
+]
 RefEntity = Literal["partner", "product", "location", "order", "region", "tier"]
 
 

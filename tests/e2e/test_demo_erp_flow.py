@@ -1,6 +1,7 @@
 """The demo end to end, as `channelhub demo` composes it (``cli.demo_app``) and served by
 uvicorn on 127.0.0.1: the demo ERP's records arrive through the start-up sync (incremental
-SOAP reads, bookmark paging, natural-key linking), an approved order goes back to the ERP
+SOAP reads, bookmark paging, natural-key linking; finance invoices and payments over REST),
+an approved order goes back to the ERP
 through the outbox exactly once, and a partner's credit balance is a live field."""
 
 from __future__ import annotations
@@ -104,14 +105,14 @@ def test_the_demo_erp_syncs_in_writes_back_once_and_answers_live(settings, serve
             runs = [
                 r for r in _query(client, RUNS)["jobRuns"]["nodes"] if r["trigger"] == "startup"
             ]
-            done = len(runs) == 4 and all(
+            done = len(runs) == 6 and all(
                 r["status"] != "QUEUED" and r["status"] != "RUNNING" for r in runs
             )
             return runs if done else []
 
         runs = {r["stream"]: r for r in _until(startup_runs)}
         assert {s: r["status"] for s, r in runs.items()} == dict.fromkeys(
-            ("customers", "items", "stock", "sales_orders"), "SUCCEEDED"
+            ("customers", "items", "stock", "sales_orders", "invoices", "payments"), "SUCCEEDED"
         ), runs
         assert all(r["counts"]["quarantined"] == 0 for r in runs.values())
         customers, items = runs["customers"]["counts"], runs["items"]["counts"]
@@ -119,6 +120,8 @@ def test_the_demo_erp_syncs_in_writes_back_once_and_answers_live(settings, serve
         assert customers["inserted"] == 3  # the ERP-only dealers; the rest linked by code
         assert items["inserted"] == 2 and items["updated"] == items["read"] - 2
         assert runs["sales_orders"]["counts"]["inserted"] == len(erp.dataset.orders)
+        assert runs["invoices"]["counts"]["inserted"] == len(erp.dataset.invoices)
+        assert runs["payments"]["counts"]["inserted"] == len(erp.dataset.payments)
 
         order = _query(client, SUBMITTED)["orders"]["nodes"][0]
         approved = _query(client, APPROVE, input={"order": order["id"], "to": "APPROVED"})

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from connectors.errors import ConfigError
 from jobs.sync.sinks.base import Plan, Sink, SinkContext
+from jobs.sync.sinks.invoice import InvoiceSink
 from jobs.sync.sinks.order import OrderSink
 from jobs.sync.sinks.order_status import OrderStatusSink
 from jobs.sync.sinks.partner import PartnerSink
+from jobs.sync.sinks.payment import PaymentSink
 from jobs.sync.sinks.product import ProductSink
 from jobs.sync.sinks.stock_level import StockLevelSink
 
@@ -18,7 +20,15 @@ __all__ = ["SINKS", "Plan", "Sink", "SinkContext", "sink_for"]
 
 SINKS: dict[str, Sink] = {
     sink.entity: sink
-    for sink in (PartnerSink(), ProductSink(), StockLevelSink(), OrderSink(), OrderStatusSink())
+    for sink in (
+        PartnerSink(),
+        ProductSink(),
+        StockLevelSink(),
+        OrderSink(),
+        OrderStatusSink(),
+        InvoiceSink(),
+        PaymentSink(),
+    )
 }
 
 
