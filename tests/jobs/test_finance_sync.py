@@ -110,12 +110,12 @@ async def test_invoices_and_payments_arrive_once_and_follow_later_payments(resou
                 source.due_on,
             )
             assert row.status == expected_status(source)
-        for source in erp.dataset.payments:
-            payment = payments[source.id]
+        for received in erp.dataset.payments:
+            payment = payments[received.id]
             assert (payment.invoice_number, payment.amount, payment.method) == (
-                source.invoice_id,
-                source.amount,
-                source.method,
+                received.invoice_id,
+                received.amount,
+                received.method,
             )
 
         # a payment recorded later: an incremental sync brings it and the invoice's new state
