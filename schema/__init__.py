@@ -20,6 +20,7 @@ from schema.limits import GraphQLLimits, allow_list_from, build_extensions
 from schema.live import LiveQuery
 from schema.mutations import Mutation
 from schema.query import Query
+from schema.rebates import RebateMutation, RebateQuery
 from schema.security import SecurityQuery
 from schema.stock_control import (
     StockControlMutation,
@@ -39,10 +40,27 @@ from settings import Settings
 # root subscription follows job runs.
 RootQuery = merge_types(
     "Query",
-    (Query, SecurityQuery, ConnectorQuery, LiveQuery, JobQuery, StockControlQuery, ApprovalQuery),
+    (
+        Query,
+        SecurityQuery,
+        ConnectorQuery,
+        LiveQuery,
+        JobQuery,
+        StockControlQuery,
+        ApprovalQuery,
+        RebateQuery,
+    ),
 )
 RootMutation = merge_types(
-    "Mutation", (Mutation, ConnectorMutation, JobMutation, StockControlMutation, ApprovalMutation)
+    "Mutation",
+    (
+        Mutation,
+        ConnectorMutation,
+        JobMutation,
+        StockControlMutation,
+        ApprovalMutation,
+        RebateMutation,
+    ),
 )
 RootSubscription = merge_types("Subscription", (JobSubscription, StockControlSubscription))
 

@@ -11,6 +11,7 @@ Writes: ``catalog:write`` (products, tiers, regions) is the brand admin's; ``cha
 ``orders:place`` places orders and submits or cancels them; ``orders:manage`` moves orders
 through approval, shipping and delivery. ``connectors:manage`` and ``jobs:manage`` (job runs,
 syncs, dead letters, quarantined records) are the ERP admin's and the brand admin's.
+``rebates:manage`` (rebate agreements, promotions, settlements, accrual runs),
 ``approvals:manage`` (approval rules) and ``credit:override`` (order beyond a partner's
 available credit, with a reason, audited) are the brand admin's.
 """
@@ -45,6 +46,7 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys:manage"
     API_KEYS_MANAGE = "api_keys:manage"
     APPROVALS_MANAGE = "approvals:manage"
+    REBATES_MANAGE = "rebates:manage"
     CREDIT_OVERRIDE = "credit:override"
 
 
@@ -65,6 +67,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.CONNECTORS_MANAGE,
             _P.JOBS_MANAGE,
             _P.APPROVALS_MANAGE,
+            _P.REBATES_MANAGE,
             _P.CREDIT_OVERRIDE,
         }
     ),
