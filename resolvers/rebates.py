@@ -300,6 +300,7 @@ async def save_promotion(
             tier_id=await _ref_id(session, caller, "tier", data.tier, "tier"),
         )
         await RebateRepository(session, caller.scope).add_promotion(promotion)
+        await session.refresh(promotion)  # the values as stored (e.g. 5 → 5.00)
     return promotion
 
 

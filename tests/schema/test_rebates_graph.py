@@ -148,3 +148,56 @@ async def test_a_settlement_for_a_period_not_closed_is_refused(gql, two_dealers)
     assert (result["__typename"], result["field"]) == ("PeriodNotClosedError", "periodIndex")
     assert result["endsOn"] == f"{year + 1}-01-01"
     assert (await gql.data("{ rebateSettlements { id } }"))["rebateSettlements"] == []
+
+
+PROMOTION = """
+mutation($input: PromotionInput!) {
+  createPromotion(input: $input) {
+    __typename
+    ... on PromotionPayload { promotion { code perUnit percent starts ends } }
+    ... on InvalidInputError { fields { field } }
+  }
+}"""
+
+
+async def test_promotions_are_validated_and_listed(gql, gql_as, sessions, two_dealers):
+    async with sessions.begin() as s:
+        product = encode_id("Product", (await create_product(s)).id)
+    base = {"code": "PR-1", "name": "Spring", "products": [product], "starts": "2025-03-01"}
+    both = base | {"ends": "2025-04-01", "perUnit": "1.00", "percent": "5"}
+    no_end = base | {"perUnit": "1.00"}
+    for data, field in ((both, "perUnit"), (no_end, "ends")):
+        result = (await gql.data(PROMOTION, input=data))["createPromotion"]
+        assert result["__typename"] == "InvalidInputError"
+        assert [f["field"] for f in result["fields"]] == [field]
+    made = await gql.data(PROMOTION, input=base | {"ends": "2025-04-01", "percent": "5"})
+    assert made["createPromotion"]["promotion"]["percent"] == "5.00"
+    dealer = gql_as(Role.DEALER, partner=two_dealers["a"])
+    assert (await dealer.data("{ promotions { code } }"))["promotions"] == [{"code": "PR-1"}]
+
+
+async def test_an_agreement_update_replaces_its_tiers_and_reruns_accrual(gql, two_dealers):
+    partner = encode_id("Partner", two_dealers["a"])
+    made = (await gql.data(CREATE, input=agreement(partner)))["createRebateAgreement"]
+    update = """
+    mutation($id: ID!, $input: RebateAgreementInput!) {
+      updateRebateAgreement(id: $id, input: $input) {
+        __typename
+        ... on RebateAgreementPayload { agreement { tiers { lower rate } } }
+        ... on InvalidInputError { fields { field } }
+      }
+    }"""
+    one_tier = agreement(partner, tiers=[{"lower": "0", "rate": "0.05"}])
+    changed = await gql.data(update, id=made["agreement"]["id"], input=one_tier)
+    assert changed["updateRebateAgreement"]["agreement"]["tiers"] == [
+        {"lower": "0.00", "rate": "0.05"}
+    ]
+    gap = agreement(
+        partner,
+        tiers=[{"lower": "0", "upper": "10", "rate": "0.01"}, {"lower": "20", "rate": "0.02"}],
+    )
+    refused = await gql.data(update, id=made["agreement"]["id"], input=gap)
+    assert refused["updateRebateAgreement"]["fields"] == [{"field": "tiers.1.lower"}]
+    run = """mutation { runRebateAccrual(year: 2025, month: 13) {
+      __typename ... on InvalidInputError { fields { field } } } }"""
+    assert (await gql.data(run))["runRebateAccrual"]["fields"] == [{"field": "month"}]
