@@ -453,6 +453,12 @@ def _add_scheduler(subparsers: Subparsers) -> None:
     add_scheduler_command(subparsers)
 
 
+def _add_rebates(subparsers: Subparsers) -> None:
+    from jobs.rebate_commands import add_rebates_command
+
+    add_rebates_command(subparsers)
+
+
 COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_migrate,
     _add_seed,
@@ -465,6 +471,7 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     _add_sync,
     _add_worker,
     _add_scheduler,
+    _add_rebates,
 ]
 
 
