@@ -38,6 +38,7 @@ from store.models import (
     ApprovalStep,
     FundLedgerEntry,
     OutboxEntry,
+    Partner,
     RebateAgreement,
     RebateTier,
     Settlement,
@@ -254,3 +255,29 @@ async def test_nothing_to_settle_is_refused(resources):
         partner_id = (await create_partner(s)).id
     with pytest.raises(NothingToSettle):
         await settle(resources, partner_id)
+
+
+async def test_a_settled_accrual_is_frozen_and_a_late_order_trues_up_next_period(resources):
+    partner_id = await seed(resources)
+    await settle(resources, partner_id)
+    async with resources.sessions.begin() as s:
+        partner = await s.get(Partner, partner_id)
+        product = await create_product(s, price=Decimal("10.00"))
+        assert partner is not None
+        late = datetime(2026, 3, 30, tzinfo=UTC)  # in Q1, but booked after its settlement
+        await create_order(
+            s, partner=partner, lines=[(product, 50)], status=OrderStatus.APPROVED, created_at=late
+        )
+        agreement = (await s.scalars(select(RebateAgreement))).one()
+        agreement.product_ids_json = json.dumps(
+            [*json.loads(agreement.product_ids_json), product.id]
+        )
+    report = await accrue(resources.sessions, year=2026, month=6)
+    # YTD 200 units: 100 × 2.00 + 100 × 3.00 = 500.00; Q1 stays 350.00 (settled), Q2 = 150.00
+    async with resources.sessions() as s:
+        rows = list(await s.scalars(select(Accrual).order_by(Accrual.period_index)))
+    assert [(r.period_index, r.amount) for r in rows] == [
+        (1, Decimal("350.00")),
+        (2, Decimal("150.00")),
+    ]
+    assert report.frozen == 1
