@@ -29,6 +29,7 @@ from store.models import (
 from tests.factories import create_order, create_partner, create_product, create_region
 from tests.jobs.outbox_erp import rest_config
 from tests.jobs.outbox_support import outbox, store_connectors
+from tests.schema.test_statement_count import counting
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -359,3 +360,29 @@ async def test_rules_are_managed_by_brand_admins_only_and_checked(sessions, gql,
         "NotFoundError"
     )
     assert (await gql.data(RULES))["approvalRules"] == []
+
+
+NESTED_PENDING = """query($n: Int!) { pendingApprovals(first: $n) { nodes { id status
+  steps { role } decisions { outcome comment } } } }"""
+
+
+async def test_pending_approvals_take_the_same_statements_for_2_and_12_requests(
+    app, sessions, gql, gql_as
+):
+    ch = await channel(sessions)
+    await gql.data(RULE, **rule_input(ch, minAmount=None))
+    async with sessions.begin() as s:
+        product = await create_product(s, price=Decimal("10.00"))
+        orders = [
+            await create_order(s, partner=ch.partner, lines=[(product, 1)]) for _ in range(12)
+        ]
+    for order in orders:
+        await gql.data(CHANGE, **approve_order(order))
+    north = gql_as(Role.REGION_MANAGER, regions=[ch.north])
+    with counting(app) as two:
+        small = await north.data(NESTED_PENDING, n=2)
+    with counting(app) as twelve:
+        large = await north.data(NESTED_PENDING, n=12)
+    assert len(small["pendingApprovals"]["nodes"]) == 2
+    assert len(large["pendingApprovals"]["nodes"]) == 12
+    assert len(two) == len(twelve)

@@ -16,6 +16,7 @@ from schema.node import encode_id
 from security.viewer import Role
 from store.models import AuditEntry, Invoice, InvoiceStatus, Order, Partner, Product
 from tests.factories import create_order, create_partner, create_product
+from tests.schema.test_statement_count import counting
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -210,3 +211,21 @@ async def test_approving_beyond_the_available_credit_is_refused_unless_overridde
     data = await gql.data(CREDIT, id=encode_id("Partner", partner.id))
     assert data["node"]["credit"]["openBalance"] == "1050.00"
     assert data["node"]["credit"]["available"] == "-50.00"
+
+
+PAGE = """query($n: Int!) { partners(first: $n) { nodes { code
+  credit { limit openBalance available } } } }"""
+
+
+async def test_credit_of_a_page_of_partners_takes_the_same_statements_for_2_and_20(
+    app, sessions, gql
+):
+    for _ in range(20):
+        await channel(sessions)
+    with counting(app) as two:
+        small = await gql.data(PAGE, n=2)
+    with counting(app) as twenty:
+        large = await gql.data(PAGE, n=20)
+    assert len(small["partners"]["nodes"]) == 2 and len(large["partners"]["nodes"]) == 20
+    assert all(p["credit"]["available"] == "450.00" for p in large["partners"]["nodes"])
+    assert len(two) == len(twenty)
