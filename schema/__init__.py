@@ -27,6 +27,7 @@ from schema.stock_control import (
     StockControlQuery,
     StockControlSubscription,
 )
+from schema.tracking import TrackingMutation, TrackingSubscription
 from schema.types.order import Order
 from schema.types.partner import Partner, PartnerDocument
 from schema.types.product import Product
@@ -60,9 +61,12 @@ RootMutation = merge_types(
         StockControlMutation,
         ApprovalMutation,
         RebateMutation,
+        TrackingMutation,
     ),
 )
-RootSubscription = merge_types("Subscription", (JobSubscription, StockControlSubscription))
+RootSubscription = merge_types(
+    "Subscription", (JobSubscription, StockControlSubscription, TrackingSubscription)
+)
 
 
 def _schema(limits: GraphQLLimits, allow_list: dict[str, str] | None) -> strawberry.Schema:

@@ -13,7 +13,9 @@ through approval, shipping and delivery. ``connectors:manage`` and ``jobs:manage
 syncs, dead letters, quarantined records) are the ERP admin's and the brand admin's.
 ``rebates:manage`` (rebate agreements, promotions, settlements, accrual runs),
 ``approvals:manage`` (approval rules) and ``credit:override`` (order beyond a partner's
-available credit, with a reason, audited) are the brand admin's.
+available credit, with a reason, audited) are the brand admin's. ``tracking:write``
+(shipments and production/logistics updates of orders) is the brand admin's, the ERP
+admin's (any order) and a region manager's (its regions' orders).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Permission(StrEnum):
     APPROVALS_MANAGE = "approvals:manage"
     REBATES_MANAGE = "rebates:manage"
     CREDIT_OVERRIDE = "credit:override"
+    TRACKING_WRITE = "tracking:write"
 
 
 _P = Permission
@@ -69,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.APPROVALS_MANAGE,
             _P.REBATES_MANAGE,
             _P.CREDIT_OVERRIDE,
+            _P.TRACKING_WRITE,
         }
     ),
     Role.REGION_MANAGER: frozenset(
@@ -79,10 +83,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.ORDERS_PLACE,
             _P.ORDERS_MANAGE,
             _P.REVEAL_CONTACT,
+            _P.TRACKING_WRITE,
         }
     ),
     Role.DEALER: frozenset({_P.CHANNEL_READ, _P.STOCK_WRITE, _P.ORDERS_PLACE, _P.REVEAL_CONTACT}),
-    Role.ERP_ADMIN: frozenset({_P.CONNECTORS_MANAGE, _P.JOBS_MANAGE}),
+    Role.ERP_ADMIN: frozenset({_P.CONNECTORS_MANAGE, _P.JOBS_MANAGE, _P.TRACKING_WRITE}),
     Role.SECURITY_AUDITOR: frozenset({_P.CHANNEL_READ, _P.AUDIT_READ}),
     Role.SERVICE: frozenset(),
 }

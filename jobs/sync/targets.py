@@ -2,7 +2,7 @@
 and the keys its pages will need (loaded now, outside any write transaction).
 
 ``StreamNotSyncable`` (an ``UnknownStream``) is a stream without a mapping; a mapping that
-does not fit its entity, or names ``shipment``, is a ``ConfigError``. Both are config errors:
+does not fit its entity is a ``ConfigError``. Both are config errors:
 fix the connector config; retrying cannot help.
 """
 

@@ -18,6 +18,8 @@ partner's available credit is ``CreditLimitExceeded`` unless the caller gives a
 Approval flows (``jobs.approvals``): when an approval rule governs the order, approving it
 starts (or returns) its approval request and the order stays SUBMITTED; the request's last
 approval moves it to APPROVED and writes its outbox entries then.
+Each status change is published as an ``orderStatusChanged`` event to ``events`` after the
+commit (``jobs.channel_events``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from domain.orders import (
     product_orderable,
 )
 from jobs.approvals import request_approval
+from jobs.channel_events import EventSink, publish_deferred
 from jobs.outbox import enqueue_entries
 from jobs.outbox_entries import record_order_approved
 from resolvers.credit import audit_override, check_credit, override_problems
@@ -216,7 +219,11 @@ async def _place(
 
 
 async def place_order(
-    sessions: Sessions, caller: Caller, request: OrderRequest, audit: AuditLog | None = None
+    sessions: Sessions,
+    caller: Caller,
+    request: OrderRequest,
+    audit: AuditLog | None = None,
+    events: EventSink | None = None,
 ) -> Order:
     caller.require(Permission.ORDERS_PLACE, "place orders")
     _check_request(request)
@@ -227,7 +234,9 @@ async def place_order(
         number = order_number(now.date(), number_suffix())
         try:
             async with sessions.begin() as session:
-                return await _place(session, caller.scope, request, number, caller, now, audit)
+                order = await _place(session, caller.scope, request, number, caller, now, audit)
+            await publish_deferred(events, session)
+            return order
         except IntegrityError as error:
             if unique_violation(error) != "orders.number" or attempt == NUMBER_ATTEMPTS:
                 raise
@@ -249,6 +258,7 @@ async def change_order_status(
     note: str | None,
     credit_override: str | None = None,
     audit: AuditLog | None = None,
+    events: EventSink | None = None,
 ) -> Order:
     _require_transition_right(caller, to)
     refuse(ref_problems({"order": ref}) + override_problems(credit_override))
@@ -280,6 +290,7 @@ async def change_order_status(
         if to == OrderStatus.APPROVED:
             outbox = await record_order_approved(session, order.id, now=now)
     enqueue_entries(outbox)  # after the commit: an entry is never sent before its approval
+    await publish_deferred(events, session)
     return changed
 
 

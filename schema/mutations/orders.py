@@ -125,7 +125,8 @@ class OrderMutations:
             credit_override=None if input.credit_override is None else input.credit_override.reason,
         )
         audit = getattr(ctx.hub, "audit", None)
-        action = service.place_order(ctx.sessions, Caller.of(ctx), request, audit)
+        events = getattr(ctx.hub, "events", None)
+        action = service.place_order(ctx.sessions, Caller.of(ctx), request, audit, events)
         return cast(PlaceOrderResult, await run(info, PlaceOrderResult, action, _payload))
 
     @strawberry.mutation(
@@ -146,6 +147,7 @@ class OrderMutations:
             input.note,
             override,
             getattr(ctx.hub, "audit", None),
+            getattr(ctx.hub, "events", None),
         )
         return cast(
             ChangeOrderStatusResult, await run(info, ChangeOrderStatusResult, action, _payload)

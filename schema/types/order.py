@@ -15,6 +15,7 @@ from schema.node import Node
 from schema.types.live import LIVE_FIELD_HELP, LIVE_FIELDS_HELP, LiveValue, live_value, live_values
 from schema.types.partner import Partner
 from schema.types.product import Product
+from schema.types.tracking import Shipment, TimelineItem, order_shipments, order_timeline
 from store import models
 
 
@@ -62,6 +63,18 @@ class Order(Node):
         self, root: strawberry.Parent[models.Order], info: Info
     ) -> list[OrderStatusChange]:
         return await info.context.loaders.order_history.load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Shipments of this order, oldest first.")
+    async def shipments(self, root: strawberry.Parent[models.Order], info: Info) -> list[Shipment]:
+        return await order_shipments(info, root.id)
+
+    @strawberry.field(
+        description="Status changes, shipments and production/logistics updates, in time order."
+    )
+    async def timeline(
+        self, root: strawberry.Parent[models.Order], info: Info
+    ) -> list[TimelineItem]:
+        return await order_timeline(info, root.id)
 
     @strawberry.field(description=LIVE_FIELD_HELP)
     async def live(

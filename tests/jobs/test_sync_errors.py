@@ -81,7 +81,7 @@ async def test_a_mapping_that_does_not_fit_the_hub_is_a_config_error(settings):
         run = await env.run("shipments")
         assert isinstance(env.last_error, ConfigError)
         assert run.status == FAILED and run.error_class == "ConfigError"
-        assert "maps to 'shipment', which is not a hub entity yet" in (run.error_message or "")
+        assert "fields.number: shipment has no field 'number'" in (run.error_message or "")
 
         run = await env.run("products")
         message = run.error_message or ""

@@ -1,7 +1,7 @@
 """Entity sinks: one module per hub entity a stream may map to, and ``sink_for``.
 
-``shipment`` is not a hub entity yet: a stream that maps to it fails with a config error
-that says so (it is never silently skipped).
+An entity of the mapping vocabulary without a sink here fails with a config error that says
+so (it is never silently skipped).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from jobs.sync.sinks.order_status import OrderStatusSink
 from jobs.sync.sinks.partner import PartnerSink
 from jobs.sync.sinks.payment import PaymentSink
 from jobs.sync.sinks.product import ProductSink
+from jobs.sync.sinks.shipment import ShipmentSink
 from jobs.sync.sinks.stock_level import StockLevelSink
 
 __all__ = ["SINKS", "Plan", "Sink", "SinkContext", "sink_for"]
@@ -26,6 +27,7 @@ SINKS: dict[str, Sink] = {
         StockLevelSink(),
         OrderSink(),
         OrderStatusSink(),
+        ShipmentSink(),
         InvoiceSink(),
         PaymentSink(),
     )

@@ -26,6 +26,7 @@ from sqlalchemy import delete, insert, select
 
 from domain.enums import OrderStatus
 from domain.orders import TRANSITIONS, amount_problem, quantity_problem
+from jobs.channel_events import defer_order_status
 from jobs.sync.fields import Field
 from jobs.sync.references import chunks, one_of
 from jobs.sync.sinks.base import Plan, Sink, SinkContext
@@ -86,10 +87,20 @@ def check_path(plan: Plan, current: OrderStatus | None, wanted: OrderStatus) -> 
 def record_steps(
     ctx: SinkContext, plan: Plan, note: str | None = None, at: Any = None
 ) -> list[dict[str, Any]]:
-    """History rows for the plan's status steps (``extra["steps"]``)."""
+    """History rows for the plan's status steps (``extra["steps"]``); each step is also an
+    ``orderStatusChanged`` event, published once the page commits (``jobs.channel_events``)."""
     current, path = plan.extra.get("steps", (None, []))
     rows = []
     for step in path:
+        if plan.row_id is not None:
+            defer_order_status(
+                ctx.session,
+                order_id=plan.row_id,
+                from_status=current,
+                to_status=step,
+                changed_by=ctx.actor,
+                at=at or ctx.now,
+            )
         rows.append(
             {
                 "order_id": plan.row_id,
