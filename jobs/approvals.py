@@ -21,7 +21,7 @@ and calls the rejection handler. A document type with no handler registered just
 Handlers registered here: ``order`` — approval moves the order SUBMITTED → APPROVED and
 writes its ``order.approved`` outbox entries (their ids: ``outbox_entries_of``); rejection
 leaves the order SUBMITTED (the rejection is in the request's history). ``rebate_settlement``
-is registered by its own module.
+is registered by ``jobs.settlements`` (imported on first need).
 
 Errors (``ApprovalFailure`` and subclasses; nothing is written when one is raised)::
 
@@ -34,6 +34,7 @@ Errors (``ApprovalFailure`` and subclasses; nothing is written when one is raise
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
@@ -72,6 +73,9 @@ __all__ = [
 
 Handler = Callable[[AsyncSession, int], Awaitable[None]]
 _HANDLERS: dict[str, tuple[Handler, Handler]] = {}
+_HANDLER_MODULES = {"rebate_settlement": "jobs.settlements"}
+"""Modules that register a document type's handler, imported before it is needed (so a
+process that never imported them still runs the handler)."""
 _OUTBOX = "channelhub.approval_outbox"
 _ACTOR = "channelhub.approval_actor"
 
@@ -116,6 +120,13 @@ def register_approval_handler(
     if document_type not in DOCUMENT_TYPES:
         raise ValueError(f"unknown document type {document_type!r}")
     _HANDLERS[document_type] = (on_approved, on_rejected)
+
+
+def _handlers(document_type: str) -> tuple[Handler, Handler] | None:
+    module = _HANDLER_MODULES.get(document_type)
+    if document_type not in _HANDLERS and module is not None:
+        importlib.import_module(module)
+    return _HANDLERS.get(document_type)
 
 
 def outbox_entries_of(session: AsyncSession) -> list[int]:
@@ -232,7 +243,7 @@ async def decide(
     )
     await session.flush()
     if not approve or last:
-        handlers = _HANDLERS.get(request.document_type)
+        handlers = _handlers(request.document_type)
         if handlers is not None:
             session.info[_ACTOR] = subject
             await handlers[0 if approve else 1](session, request.document_id)
