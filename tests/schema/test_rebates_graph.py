@@ -16,6 +16,7 @@ from jobs.accrual import accrue
 from schema.node import encode_id
 from security.viewer import Role
 from tests.factories import create_order, create_partner, create_product
+from tests.schema.test_statement_count import counting
 
 pytestmark = pytest.mark.anyio
 
@@ -201,3 +202,43 @@ async def test_an_agreement_update_replaces_its_tiers_and_reruns_accrual(gql, tw
     run = """mutation { runRebateAccrual(year: 2025, month: 13) {
       __typename ... on InvalidInputError { fields { field } } } }"""
     assert (await gql.data(run))["runRebateAccrual"]["fields"] == [{"field": "month"}]
+
+
+ALL = """{ rebateAgreements { code tiers { rate } } rebateAccruals { amount }
+  rebateSettlements { number lines { amount } } fundBalances { balance } fundLedger { amount } }"""
+
+
+async def test_rebate_lists_cost_the_same_statements_for_one_and_many_partners(app, gql, sessions):
+    async def dealers(count: int) -> None:
+        async with sessions.begin() as s:
+            product = await create_product(s, price=Decimal("100.00"))
+            ids = []
+            for _ in range(count):
+                partner = await create_partner(s)
+                await create_order(
+                    s,
+                    partner=partner,
+                    lines=[(product, 20)],
+                    status=OrderStatus.APPROVED,
+                    created_at=datetime(2025, 2, 1, tzinfo=UTC),
+                )
+                ids.append(partner.id)
+        for pk in ids:
+            data = agreement(encode_id("Partner", pk), f"AG-{pk}")
+            made = await gql.data(CREATE, input=data)
+            assert made["createRebateAgreement"]["__typename"] == "RebateAgreementPayload"
+        await accrue(sessions, year=2025, month=3)
+        for pk in ids:
+            settle = {"partner": encode_id("Partner", pk), "year": 2025}
+            settled = await gql.data(SETTLE, input=settle)
+            assert settled["createRebateSettlement"]["settlement"]["status"] == "APPROVED"
+
+    await dealers(1)
+    with counting(app) as one:
+        small = await gql.data(ALL)
+    await dealers(6)
+    with counting(app) as seven:
+        large = await gql.data(ALL)
+    assert len(small["rebateSettlements"]) == 1 and len(large["rebateSettlements"]) == 7
+    assert len(large["fundLedger"]) == 7  # one Q1 accrual each (no finance connector: unpaid)
+    assert len(seven) == len(one)
