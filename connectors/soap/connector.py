@@ -4,7 +4,9 @@ zeep's synchronous ``Client`` (requests transport) runs in a worker thread
 (``asyncio.to_thread``): WSDL loading is synchronous in zeep 4.3.3 even for ``AsyncClient``,
 and the sync transport is the one zeep's own test suite exercises most; one client is built
 per connector, on first use, and reused. Paging lives in ``connectors.soap.paging``; error
-classification in ``connectors.soap.faults``. Never touches the store.
+classification in ``connectors.soap.faults``; replies become plain values in
+``connectors.soap.fast_records`` (zeep's own parser for what it does not model). Never touches
+the store.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import Any
 
 import requests
 import zeep
-from zeep.helpers import serialize_object
 from zeep.proxy import ServiceProxy
 from zeep.transports import Transport
 from zeep.wsse.username import UsernameToken
@@ -25,7 +26,7 @@ from connectors.errors import ConfigError, ConnectorError, PermanentError, Retri
 from connectors.live import fetch_batches, fill_keys
 from connectors.live_config import template_mentions
 from connectors.protocol import CheckResult, EndpointInfo, JsonObject, Page, WriteResult
-from connectors.soap import discovery, paging, templates, wsdl_cache
+from connectors.soap import discovery, fast_records, paging, templates, wsdl_cache
 from connectors.soap.config import BasicAuth, SoapConnectorConfig, WsseUsernameToken
 from connectors.soap.faults import RedactingPlugin, classify_call, classify_load
 
@@ -259,12 +260,4 @@ def _invoke(service: Any, operation: str, args: dict[str, Any]) -> Any:
         method = service[operation]
     except (AttributeError, KeyError) as exc:
         raise ConfigError(f"operation {operation!r} is not in the WSDL") from exc
-    return _plain(serialize_object(method(**args), target_cls=dict))  # type: ignore[no-untyped-call]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
+    return fast_records.call(service, operation, method, args)
