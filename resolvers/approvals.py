@@ -29,6 +29,7 @@ from jobs.approvals import (
     decide,
     outbox_entries_of,
 )
+from jobs.channel_events import EventSink, publish_deferred
 from jobs.outbox import enqueue_entries
 from resolvers.mutations.common import Caller, Problems, Ref, ref_problems, refuse
 from resolvers.mutations.errors import Conflict, MutationFailure, NotFound, OutOfScope
@@ -189,9 +190,15 @@ async def list_rules(
 
 
 async def decide_request(
-    sessions: Sessions, caller: Caller, ref: Ref, approve: bool, comment: str | None
+    sessions: Sessions,
+    caller: Caller,
+    ref: Ref,
+    approve: bool,
+    comment: str | None,
+    events: EventSink | None = None,
 ) -> ApprovalRequest:
-    """Approve or reject the current step of a request as the caller."""
+    """Approve or reject the current step of a request as the caller; the document's changes
+    (an order's status) are published to ``events`` after the commit."""
     if caller.viewer is None:
         caller.require(Permission.CHANNEL_READ, "decide approvals")
     viewer = caller.viewer
@@ -215,6 +222,7 @@ async def decide_request(
                 comment=text,
             )
             outbox = outbox_entries_of(session)
+        await publish_deferred(events, session)
     except RequestNotFound as missing:
         if missing.exists:
             table = ApprovalRequest.__tablename__

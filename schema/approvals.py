@@ -353,12 +353,16 @@ class ApprovalMutation:
     ) -> DecisionResult:
         ctx = info.context
         target = ref(request_id, "ApprovalRequest")
-        action = service.decide_request(ctx.sessions, Caller.of(ctx), target, True, comment)
+        events = getattr(ctx.hub, "events", None)
+        action = service.decide_request(ctx.sessions, Caller.of(ctx), target, True, comment, events)
         return cast(DecisionResult, await run(info, DecisionResult, action, _decision_payload))
 
     @strawberry.mutation(description="Reject a request at its current step (a comment is needed).")
     async def reject(self, info: Info, request_id: strawberry.ID, comment: str) -> DecisionResult:
         ctx = info.context
         target = ref(request_id, "ApprovalRequest")
-        action = service.decide_request(ctx.sessions, Caller.of(ctx), target, False, comment)
+        events = getattr(ctx.hub, "events", None)
+        action = service.decide_request(
+            ctx.sessions, Caller.of(ctx), target, False, comment, events
+        )
         return cast(DecisionResult, await run(info, DecisionResult, action, _decision_payload))

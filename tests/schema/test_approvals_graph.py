@@ -14,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import jobs.outbox
+import resolvers.approvals
 from domain.enums import OrderStatus
+from jobs.channel_events import take
 from schema.node import encode_id
 from security.viewer import Role
 from store.models import (
@@ -151,8 +153,14 @@ async def start(gql: Any, sessions: Sessions, ch: Channel) -> str:
 
 
 async def test_a_two_step_approval_moves_the_order_on_at_its_last_step_with_outbox_once(
-    app, sessions, gql, gql_as, enqueued
+    app, sessions, gql, gql_as, enqueued, monkeypatch
 ):
+    published: list[dict[str, Any]] = []
+
+    async def record(_events: Any, session: Any) -> None:
+        published.extend(take(session))
+
+    monkeypatch.setattr(resolvers.approvals, "publish_deferred", record)
     await store_connectors(app.state.hub.fields, rest_config("erp", "http://127.0.0.1:9"))
     ch = await channel(sessions)
     request_id = await start(gql, sessions, ch)
@@ -195,6 +203,9 @@ async def test_a_two_step_approval_moves_the_order_on_at_its_last_step_with_outb
         },
     ]
     assert await order_status(sessions, ch.order) == OrderStatus.APPROVED
+    assert [(e["orderId"], e["fromStatus"], e["toStatus"]) for e in published] == [
+        (ch.order.id, "SUBMITTED", "APPROVED")
+    ]
     [entry] = await outbox(sessions)
     assert (entry.entity, entry.entity_id) == ("order", ch.order.id)
     assert json.loads(entry.payload_json)["total"] == "300.00"
