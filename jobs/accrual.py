@@ -141,8 +141,12 @@ async def accrue_agreement(
     ledger = FundLedgerRepository(session, Scope.everything())
     partners = await rebates.partners_covered(agreement)
     existing = await store.accruals_of(agreement.id, year)
+    posted_before = await ledger.posted_many(
+        "accrual", [row.id for row in existing.values()], REBATE_FUND
+    )
     begin = max(date(year, 1, 1), agreement.valid_from)
     accrued_before = dict.fromkeys(partners, ZERO)
+    touched: list[Accrual] = []  # rows written or checked, for the ledger (one flush)
     for index, start, end in _periods(kind, year, month):
         if end <= agreement.valid_from or start >= agreement.valid_to:
             continue
@@ -170,19 +174,18 @@ async def accrue_agreement(
             if row is None:
                 if ytd == ZERO and accrual == ZERO:
                     continue
-                row = await store.add_accrual(
-                    Accrual(
-                        agreement_id=agreement.id,
-                        partner_id=partner_id,
-                        year=year,
-                        period_kind=kind.value,
-                        period_index=index,
-                        period_start=start,
-                        period_end=end,
-                        currency=agreement.currency,
-                        **values,
-                    )
+                row = Accrual(
+                    agreement_id=agreement.id,
+                    partner_id=partner_id,
+                    year=year,
+                    period_kind=kind.value,
+                    period_index=index,
+                    period_start=start,
+                    period_end=end,
+                    currency=agreement.currency,
+                    **values,
                 )
+                session.add(row)
                 report.inserted += 1
             elif all(getattr(row, name) == value for name, value in values.items()):
                 report.unchanged += 1
@@ -190,25 +193,29 @@ async def accrue_agreement(
                 for name, value in values.items():
                     setattr(row, name, value)
                 row.updated_at = utcnow()
-                await session.flush()
                 report.updated += 1
-            posted = await ledger.posted("accrual", row.id, REBATE_FUND)
-            if row.amount != posted:
-                await ledger.append(
-                    FundLedgerEntry(
-                        partner_id=partner_id,
-                        fund=REBATE_FUND,
-                        amount=row.amount - posted,
-                        currency=row.currency,
-                        source_type="accrual",
-                        source_id=row.id,
-                        memo=f"{agreement.code} {year} {kind.value} {index}",
-                        created_by=actor,
-                    )
-                )
-                report.ledger_entries += 1
-                total = report.accrued.get(row.currency, ZERO)
-                report.accrued[row.currency] = total + row.amount - posted
+            touched.append(row)
+    await session.flush()  # new rows get their ids
+    corrections = []
+    for row in touched:
+        posted = posted_before.get(row.id, ZERO)
+        if row.amount == posted:
+            continue
+        corrections.append(
+            FundLedgerEntry(
+                partner_id=row.partner_id,
+                fund=REBATE_FUND,
+                amount=row.amount - posted,
+                currency=row.currency,
+                source_type="accrual",
+                source_id=row.id,
+                memo=f"{agreement.code} {year} {row.period_kind} {row.period_index}",
+                created_by=actor,
+            )
+        )
+        report.accrued[row.currency] = report.accrued.get(row.currency, ZERO) + row.amount - posted
+    await ledger.append_all(corrections)
+    report.ledger_entries += len(corrections)
 
 
 async def accrue(

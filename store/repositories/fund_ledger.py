@@ -42,6 +42,13 @@ class FundLedgerRepository:
         await self.session.flush()
         return entry
 
+    async def append_all(self, entries: list[FundLedgerEntry]) -> None:
+        for entry in entries:
+            if entry.fund not in FUNDS:
+                raise ValueError(f"unknown fund {entry.fund!r}; one of {', '.join(FUNDS)}")
+        self.session.add_all(entries)
+        await self.session.flush()
+
     async def posted(self, source_type: str, source_id: int, fund: str) -> Decimal:
         """What entries of one source have posted to ``fund`` so far (system read)."""
         stmt = select(func.sum(FundLedgerEntry.amount)).where(
@@ -50,6 +57,23 @@ class FundLedgerRepository:
             FundLedgerEntry.fund == fund,
         )
         return await self.session.scalar(stmt) or Decimal(0)
+
+    async def posted_many(
+        self, source_type: str, source_ids: list[int], fund: str
+    ) -> dict[int, Decimal]:
+        """``posted`` for many sources in one statement (sources with no entry are absent)."""
+        if not source_ids:
+            return {}
+        stmt = (
+            select(FundLedgerEntry.source_id, func.sum(FundLedgerEntry.amount))
+            .where(
+                FundLedgerEntry.source_type == source_type,
+                FundLedgerEntry.source_id.in_(sorted(set(source_ids))),
+                FundLedgerEntry.fund == fund,
+            )
+            .group_by(FundLedgerEntry.source_id)
+        )
+        return {pk: total or Decimal(0) for pk, total in await self.session.execute(stmt)}
 
     async def entries(self, partner_id: int | None = None) -> list[FundLedgerEntry]:
         stmt = (
