@@ -1,10 +1,12 @@
 """The whole demo channel, generated deterministically from a seed, a scale and a "now".
 
 ``generate`` builds the reference data (regions, tiers, partners and their records, products,
-locations, stock) as rows with their primary keys already assigned, and *plans* the orders;
-order rows are drawn batch by batch from the plans so even the large scale stays small in
-memory. The same seed, scale and ``now`` always give the same rows: every part draws from
-its own ``random.Random`` named after it, never from the global generator.
+locations, stock, and the policies of ``demo.policies``: rebate agreements, approval rules,
+reorder rules, open low-stock alerts) as rows with their primary keys already assigned, and
+*plans* the orders; order rows are drawn batch by batch from the plans so even the large
+scale stays small in memory. The same seed, scale and ``now`` always give the same rows:
+every part draws from its own ``random.Random`` named after it, never from the global
+generator.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from demo.orders import OrderBatch, OrderRows
 from demo.partner_contacts import Contacts, build_contacts
 from demo.partner_records import build_documents, build_events
 from demo.partners import build_partners
+from demo.policies import build_policies
 from demo.regions import build_regions, build_tiers
 from demo.scales import Scale, get_scale
 from demo.stock import build_stock
@@ -93,6 +96,9 @@ def generate(
         ("locations", stock.locations),
         ("stock_levels", stock.levels),
     ]
+    reference += build_policies(
+        _rng(seed, "policies"), partners.partners, tree.cities, stock.locations, stock.levels, now
+    )
     plans = plan_orders(_rng(seed, "orders"), scale.orders, partners.partners, start, now)
     contacts = build_contacts(_rng(seed, "contacts"), partners.partners)
     return DemoChannel(scale, now, seed, start, reference, plans, catalog.items, contacts)
