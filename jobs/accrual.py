@@ -14,7 +14,8 @@ agreement covers: sales = order lines of orders APPROVED or later created from 1
 (or the agreement's start) to the end of the period, in the agreement's currency and of its
 products/categories, summed in SQL; the period accrues ``round(entitlement(YTD sales)) -
 the earlier periods' accruals`` (``domain.accrual.accrual_for_period``), so a tier reached
-late in the year catches up and a drop trues down.
+late in the year catches up and a drop trues down. Then every ACTIVE promotion accrues its
+subsidies the same way, monthly (``jobs.promotion_accrual``).
 
 Recomputable and idempotent: an accrual is upserted by (agreement, partner, year, period);
 running twice with the same orders changes nothing. An accrual a settlement holds is frozen
@@ -48,6 +49,7 @@ from domain.rebates import (
     Tier,
     entitlement,
 )
+from jobs.promotion_accrual import accrue_promotion, promotion_ids
 from jobs.runs import RunCounts, finish_run, publish, record_progress, start_run
 from jobs.runtime import Resources
 from store.base import utcnow
@@ -96,6 +98,7 @@ def terms_of(agreement: RebateAgreement, tiers: list[RebateTier]) -> RebateTerms
 @dataclass
 class AccrualReport:
     agreements: int = 0
+    promotions: int = 0
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -235,6 +238,8 @@ async def accrue(
             for a in await repository.agreements(active_only=True)
             if a.valid_from < date(year + 1, 1, 1) and a.valid_to > date(year, 1, 1)
         ]
+        promotions = await promotion_ids(session, year)
+    total = len(agreements) + len(promotions)
     report = AccrualReport()
     for done, agreement_id in enumerate(agreements, start=1):
         async with sessions.begin() as session:
@@ -245,7 +250,13 @@ async def accrue(
                 await accrue_agreement(session, agreement, tiers, year, month, report, actor)
                 report.agreements += 1
         if progress is not None:
-            await progress(done, len(agreements))
+            await progress(done, total)
+    for done, promotion_id in enumerate(promotions, start=len(agreements) + 1):
+        async with sessions.begin() as session:
+            await accrue_promotion(session, promotion_id, year, month, report, actor)
+            report.promotions += 1
+        if progress is not None:
+            await progress(done, total)
     return report
 
 
@@ -278,7 +289,7 @@ async def accrual_job(resources: Resources, run_id: int) -> None:
         counts = RunCounts(
             inserted=report.inserted, updated=report.updated, unchanged=report.unchanged
         )
-        await record_progress(session, run_id, counts, total=report.agreements)
+        await record_progress(session, run_id, counts, total=report.agreements + report.promotions)
         run = await finish_run(session, run_id)
     await publish(resources.events, run)
     log.info(

@@ -10,6 +10,9 @@ Interface::
     await mark_paid(session, settlement_id, reference)     # called by jobs.outbox
     outbox_entries_of(session) -> list[int]                # jobs.approvals': enqueue after commit
 
+A settlement line per accrual: of a rebate agreement or of a promotion (``promotion_id``;
+promotion subsidies are settled with the rebates, ``jobs.promotion_accrual``).
+
 ``create_settlement`` (in the caller's unit of work) refuses a period not closed yet on
 ``today`` (``PeriodNotClosed``), a second settlement of the same partner, period and currency
 (``SettlementExists``) and a period whose unsettled accruals do not add up to a positive
@@ -130,7 +133,12 @@ async def create_settlement(
             created_by=created_by,
         ),
         [
-            SettlementLine(accrual_id=a.id, agreement_id=a.agreement_id, amount=a.amount)
+            SettlementLine(
+                accrual_id=a.id,
+                agreement_id=a.agreement_id,
+                promotion_id=a.promotion_id,
+                amount=a.amount,
+            )
             for a, _ in accruals
         ],
     )

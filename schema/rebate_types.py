@@ -13,6 +13,7 @@ import strawberry
 
 from schema.mutations.errors import UserError
 from schema.node import decode_typed_id, encode_id
+from schema.rebate_enums import PromotionStatus, RebatePeriodKind, SettlementStatus
 from store import models
 
 
@@ -44,7 +45,7 @@ class RebateAgreement:
     partner_id: strawberry.ID | None
     tier_id: strawberry.ID | None
     region_id: strawberry.ID | None
-    period: str = strawberry.field(description="MONTH, QUARTER or YEAR: accrual and settlement.")
+    period: RebatePeriodKind = strawberry.field(description="How often it accrues and settles.")
     basis: str
     method: str
     product_ids: list[strawberry.ID]
@@ -70,15 +71,21 @@ class Promotion:
     ends: date
     region_id: strawberry.ID | None
     tier_id: strawberry.ID | None
+    status: PromotionStatus = strawberry.field(description="Only ACTIVE promotions accrue.")
+    approval_request_id: strawberry.ID | None
 
 
-@strawberry.type(description="What one agreement accrued for one partner in one period.")
+@strawberry.type(
+    description="What one agreement (or one promotion: promotionId) accrued for one partner "
+    "in one period."
+)
 class RebateAccrual:
     id: strawberry.ID
-    agreement_id: strawberry.ID
+    agreement_id: strawberry.ID | None
+    promotion_id: strawberry.ID | None
     partner_id: strawberry.ID
     year: int
-    period_kind: str
+    period_kind: RebatePeriodKind
     period_index: int
     period_start: date
     period_end: date
@@ -94,7 +101,8 @@ class RebateAccrual:
 @strawberry.type
 class RebateSettlementLine:
     accrual_id: strawberry.ID
-    agreement_id: strawberry.ID
+    agreement_id: strawberry.ID | None
+    promotion_id: strawberry.ID | None
     amount: Decimal
 
 
@@ -104,11 +112,11 @@ class RebateSettlement:
     number: str
     partner_id: strawberry.ID
     year: int
-    period_kind: str
+    period_kind: RebatePeriodKind
     period_index: int
     currency: str
     total: Decimal
-    status: str
+    status: SettlementStatus
     approval_request_id: strawberry.ID | None
     reference: str | None = strawberry.field(description="Finance's credit note id.")
     approved_at: datetime | None
@@ -165,7 +173,7 @@ def agreement_of(row: models.RebateAgreement, tiers: list[models.RebateTier]) ->
         partner_id=_id("Partner", row.partner_id),
         tier_id=_id("Tier", row.tier_id),
         region_id=_id("Region", row.region_id),
-        period=row.period,
+        period=RebatePeriodKind(row.period),
         basis=row.basis,
         method=row.method,
         product_ids=[encode_id("Product", p) for p in json.loads(row.product_ids_json)],
@@ -195,16 +203,19 @@ def promotion_of(row: models.Promotion) -> Promotion:
         ends=row.ends,
         region_id=_id("Region", row.region_id),
         tier_id=_id("Tier", row.tier_id),
+        status=PromotionStatus(row.status),
+        approval_request_id=_id("ApprovalRequest", row.approval_request_id),
     )
 
 
 def accrual_of(row: models.Accrual) -> RebateAccrual:
     return RebateAccrual(
         id=encode_id("RebateAccrual", row.id),
-        agreement_id=encode_id("RebateAgreement", row.agreement_id),
+        agreement_id=_id("RebateAgreement", row.agreement_id),
+        promotion_id=_id("Promotion", row.promotion_id),
         partner_id=encode_id("Partner", row.partner_id),
         year=row.year,
-        period_kind=row.period_kind,
+        period_kind=RebatePeriodKind(row.period_kind),
         period_index=row.period_index,
         period_start=row.period_start,
         period_end=row.period_end,
@@ -224,11 +235,11 @@ def settlement_of(row: models.Settlement, lines: list[models.SettlementLine]) ->
         number=row.number,
         partner_id=encode_id("Partner", row.partner_id),
         year=row.year,
-        period_kind=row.period_kind,
+        period_kind=RebatePeriodKind(row.period_kind),
         period_index=row.period_index,
         currency=row.currency,
         total=row.total,
-        status=row.status,
+        status=SettlementStatus(row.status),
         approval_request_id=_id("ApprovalRequest", row.approval_request_id),
         reference=row.reference,
         approved_at=row.approved_at,
@@ -236,7 +247,8 @@ def settlement_of(row: models.Settlement, lines: list[models.SettlementLine]) ->
         lines=[
             RebateSettlementLine(
                 accrual_id=encode_id("RebateAccrual", line.accrual_id),
-                agreement_id=encode_id("RebateAgreement", line.agreement_id),
+                agreement_id=_id("RebateAgreement", line.agreement_id),
+                promotion_id=_id("Promotion", line.promotion_id),
                 amount=line.amount,
             )
             for line in lines

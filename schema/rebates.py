@@ -30,6 +30,7 @@ from schema.mutations.errors import (
 )
 from schema.node import encode_id
 from schema.permissions import CHANNEL_READERS
+from schema.rebate_enums import RebatePeriodKind, SettlementStatus
 from schema.rebate_types import (
     FundBalance,
     FundLedgerEntry,
@@ -83,11 +84,15 @@ class RebateQuery:
 
     @strawberry.field(permission_classes=CHANNEL_READERS)
     async def rebate_settlements(
-        self, info: Info, partner: strawberry.ID | None = None, status: str | None = None
+        self,
+        info: Info,
+        partner: strawberry.ID | None = None,
+        status: SettlementStatus | None = None,
     ) -> list[RebateSettlement]:
+        wanted = None if status is None else status.value
         async with info.context.sessions() as session:
             repository = SettlementRepository(session, info.context.scope)
-            rows = await repository.settlements(partner_id=partner_pk(partner), status=status)
+            rows = await repository.settlements(partner_id=partner_pk(partner), status=wanted)
             lines = await repository.lines(row.id for row in rows)
         return [settlement_of(row, lines[row.id]) for row in rows]
 
@@ -154,7 +159,7 @@ class RebateAgreementInput:
     code: str
     name: str
     scope_kind: str
-    period: str
+    period: RebatePeriodKind
     basis: str
     method: str
     tiers: list[RebateTierInput]
@@ -176,7 +181,7 @@ class RebateAgreementInput:
             code=self.code,
             name=self.name,
             scope_kind=self.scope_kind,
-            period=self.period,
+            period=self.period.value,
             basis=self.basis,
             method=self.method,
             valid_from=self.valid_from,
@@ -214,7 +219,7 @@ class PromotionInput:
 class RebateSettlementInput:
     partner: strawberry.ID
     year: int
-    period_kind: str = "QUARTER"
+    period_kind: RebatePeriodKind = RebatePeriodKind.QUARTER
     period_index: int = 1
     currency: str = "CNY"
 
@@ -320,7 +325,7 @@ class RebateMutation:
             Caller.of(info.context),
             ref(input.partner, "Partner"),
             input.year,
-            input.period_kind,
+            input.period_kind.value,
             input.period_index,
             input.currency,
             utcnow().date(),

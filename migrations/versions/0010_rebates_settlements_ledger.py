@@ -1,5 +1,6 @@
-"""rebates settlements ledger (issue 6): agreements, tiers, promotions, accruals,
-settlements and their lines, and the append-only fund ledger.
+"""rebates settlements ledger (issue 6): agreements, tiers, promotions, accruals (of an
+agreement or a promotion), settlements and their lines, the append-only fund ledger, and
+credit-limit change requests.
 
 Revision ID: 0010
 Revises: 0009
@@ -33,6 +34,8 @@ def upgrade() -> None:
         sa.Column("ends", sa.Date(), nullable=False),
         sa.Column("region_id", sa.Integer(), nullable=True),
         sa.Column("tier_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("approval_request_id", sa.Integer(), nullable=True),
         sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", store.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -156,7 +159,8 @@ def upgrade() -> None:
     op.create_table(
         "accruals",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=True),
+        sa.Column("promotion_id", sa.Integer(), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("period_kind", sa.String(length=16), nullable=False),
@@ -181,6 +185,9 @@ def upgrade() -> None:
             ["partner_id"], ["partners.id"], name=op.f("fk_accruals_partner_id_partners")
         ),
         sa.ForeignKeyConstraint(
+            ["promotion_id"], ["promotions.id"], name=op.f("fk_accruals_promotion_id_promotions")
+        ),
+        sa.ForeignKeyConstraint(
             ["settlement_id"],
             ["settlements.id"],
             name=op.f("fk_accruals_settlement_id_settlements"),
@@ -192,6 +199,13 @@ def upgrade() -> None:
             "year",
             "period_index",
             name=op.f("uq_accruals_agreement_id"),
+        ),
+        sa.UniqueConstraint(
+            "promotion_id",
+            "partner_id",
+            "year",
+            "period_index",
+            name=op.f("uq_accruals_promotion_id"),
         ),
     )
     with op.batch_alter_table("accruals", schema=None) as batch_op:
@@ -226,7 +240,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("settlement_id", sa.Integer(), nullable=False),
         sa.Column("accrual_id", sa.Integer(), nullable=False),
-        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("agreement_id", sa.Integer(), nullable=True),
+        sa.Column("promotion_id", sa.Integer(), nullable=True),
         sa.Column("amount", store.types.Money(precision=18, scale=4), nullable=False),
         sa.ForeignKeyConstraint(
             ["accrual_id"], ["accruals.id"], name=op.f("fk_settlement_lines_accrual_id_accruals")
@@ -235,6 +250,11 @@ def upgrade() -> None:
             ["agreement_id"],
             ["rebate_agreements.id"],
             name=op.f("fk_settlement_lines_agreement_id_rebate_agreements"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["promotion_id"],
+            ["promotions.id"],
+            name=op.f("fk_settlement_lines_promotion_id_promotions"),
         ),
         sa.ForeignKeyConstraint(
             ["settlement_id"],
@@ -250,7 +270,37 @@ def upgrade() -> None:
         )
 
 
+    op.create_table(
+        "credit_limit_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("old_limit", store.types.Money(precision=18, scale=4), nullable=False),
+        sa.Column("new_limit", store.types.Money(precision=18, scale=4), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("requested_by", sa.String(length=200), nullable=False),
+        sa.Column("approval_request_id", sa.Integer(), nullable=True),
+        sa.Column("applied_at", store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.id"],
+            name=op.f("fk_credit_limit_changes_partner_id_partners"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_limit_changes")),
+    )
+    with op.batch_alter_table("credit_limit_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_credit_limit_changes_partner_id"), ["partner_id"], unique=False
+        )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("credit_limit_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_limit_changes_partner_id"))
+
+    op.drop_table("credit_limit_changes")
     with op.batch_alter_table("settlement_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_settlement_lines_settlement_id"))
 

@@ -4,6 +4,7 @@ from store.models.api_key import ApiKey
 from store.models.approval import ApprovalDecision, ApprovalRequest, ApprovalRule, ApprovalStep
 from store.models.audit import AuditEntry, AuditHead
 from store.models.connector import ConnectorRow
+from store.models.credit_limit import CreditLimitChange
 from store.models.external import ExternalRef
 from store.models.finance import Invoice, InvoiceStatus, Payment
 from store.models.jobs import DeadLetter, JobRun, Schedule, SyncState
@@ -33,6 +34,7 @@ __all__ = [
     "AuditHead",
     "ConnectorRow",
     "CooperationEvent",
+    "CreditLimitChange",
     "DataKeyRow",
     "DeadLetter",
     "ExternalRef",

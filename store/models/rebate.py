@@ -7,7 +7,9 @@ QUARTER, YEAR) is how often it accrues and settles; tiers apply to the year-to-d
 products or categories (JSON lists; both empty: every product). Tiers are half-open
 [lower, upper) with a rate or a per-unit amount (``domain.rebates.Tier``).
 A promotion is a per-unit or percentage subsidy on some products within a date window,
-optionally only in a region or a tier.
+optionally only in a region or a tier. Its ``status`` is PENDING_APPROVAL while an approval
+rule for document type ``promotion`` holds it (``jobs.promotions``), then ACTIVE (only ACTIVE
+promotions accrue) or REJECTED.
 """
 
 from __future__ import annotations
@@ -78,3 +80,5 @@ class Promotion(Timestamped, Base):
     ends: Mapped[date] = mapped_column(Date)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="ACTIVE")
+    approval_request_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,7 +1,9 @@
 """Accruals, settlements (with their lines) and the append-only fund ledger.
 
-An ``Accrual`` is what one agreement accrued for one partner in one period (the year-to-date
-true-up of ``jobs.accrual``): unique per (agreement, partner, year, period index); once a
+An ``Accrual`` is what one agreement (or one promotion: ``promotion_id`` instead of
+``agreement_id``, ``jobs.promotion_accrual``) accrued for one partner in one period (the
+year-to-date true-up of ``jobs.accrual``): unique per (agreement or promotion, partner, year,
+period index); once a
 settlement holds it (``settlement_id``) it is frozen. A ``Settlement`` gathers a partner's
 unsettled accruals of a closed period: DRAFT → PENDING_APPROVAL → APPROVED → PAID (or
 REJECTED). ``FundLedgerEntry`` rows are never updated nor deleted (an ORM guard refuses it):
@@ -33,11 +35,13 @@ class Accrual(Timestamped, Base):
     __tablename__ = "accruals"
     __table_args__ = (
         UniqueConstraint("agreement_id", "partner_id", "year", "period_index"),
+        UniqueConstraint("promotion_id", "partner_id", "year", "period_index"),
         Index("ix_accruals_partner_year", "partner_id", "year"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("rebate_agreements.id"))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("rebate_agreements.id"))
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotions.id"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     year: Mapped[int] = mapped_column(Integer)
     period_kind: Mapped[str] = mapped_column(String(16))
@@ -83,7 +87,8 @@ class SettlementLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id"), index=True)
     accrual_id: Mapped[int] = mapped_column(ForeignKey("accruals.id"), unique=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("rebate_agreements.id"))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("rebate_agreements.id"))
+    promotion_id: Mapped[int | None] = mapped_column(ForeignKey("promotions.id"))
     amount: Mapped[Decimal] = mapped_column(Money())
 
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import Accrual, Partner, RebateAgreement, Settlement, SettlementLine
+from store.models import Accrual, Partner, Promotion, RebateAgreement, Settlement, SettlementLine
 from store.scope import Scope
 
 __all__ = ["SettlementRepository", "SettlementSnapshot"]
@@ -27,7 +27,7 @@ class SettlementSnapshot:
 
     settlement: Settlement
     partner_code: str
-    lines: list[tuple[str, SettlementLine]]  # (agreement code, line)
+    lines: list[tuple[str, SettlementLine]]  # (agreement or promotion code, line)
 
 
 class SettlementRepository:
@@ -43,7 +43,14 @@ class SettlementRepository:
         stmt = (
             select(Accrual)
             .where(self.scope.via_partner(Accrual.partner_id))
-            .order_by(Accrual.partner_id, Accrual.agreement_id, Accrual.year, Accrual.period_index)
+            .order_by(
+                Accrual.partner_id,
+                Accrual.agreement_id.is_(None),  # rebates, then promotions, on every backend
+                Accrual.agreement_id,
+                Accrual.promotion_id,
+                Accrual.year,
+                Accrual.period_index,
+            )
         )
         if partner_id is not None:
             stmt = stmt.where(Accrual.partner_id == partner_id)
@@ -65,10 +72,11 @@ class SettlementRepository:
         self, partner_id: int, currency: str, start: date, end: date
     ) -> list[tuple[Accrual, str]]:
         """System read: a partner's accruals within [start, end) that no settlement holds,
-        with their agreement's code."""
+        with their agreement's (or promotion's) code; rebates first, then promotions."""
         stmt = (
-            select(Accrual, RebateAgreement.code)
-            .join(RebateAgreement, RebateAgreement.id == Accrual.agreement_id)
+            select(Accrual, func.coalesce(RebateAgreement.code, Promotion.code))
+            .outerjoin(RebateAgreement, RebateAgreement.id == Accrual.agreement_id)
+            .outerjoin(Promotion, Promotion.id == Accrual.promotion_id)
             .where(
                 Accrual.partner_id == partner_id,
                 Accrual.currency == currency,
@@ -76,7 +84,12 @@ class SettlementRepository:
                 Accrual.period_start >= start,
                 Accrual.period_end <= end,
             )
-            .order_by(Accrual.agreement_id, Accrual.period_index)
+            .order_by(
+                Accrual.agreement_id.is_(None),
+                Accrual.agreement_id,
+                Accrual.promotion_id,
+                Accrual.period_index,
+            )
         )
         return [(accrual, code) for accrual, code in await self.session.execute(stmt)]
 
@@ -150,8 +163,9 @@ class SettlementRepository:
             return None
         settlement, code = row
         stmt = (
-            select(RebateAgreement.code, SettlementLine)
-            .join(RebateAgreement, RebateAgreement.id == SettlementLine.agreement_id)
+            select(func.coalesce(RebateAgreement.code, Promotion.code), SettlementLine)
+            .outerjoin(RebateAgreement, RebateAgreement.id == SettlementLine.agreement_id)
+            .outerjoin(Promotion, Promotion.id == SettlementLine.promotion_id)
             .where(SettlementLine.settlement_id == settlement_id)
             .order_by(SettlementLine.id)
         )
