@@ -4,7 +4,8 @@ settlements and fund balances and ledger (dealers see their own, through their s
 Queries ``rebateAgreements``, ``promotions``, ``rebateAccruals``, ``rebateSettlements``,
 ``fundBalances``, ``fundLedger``; mutations ``createRebateAgreement``,
 ``updateRebateAgreement``, ``createPromotion``, ``createRebateSettlement`` (approval through
-``pendingApprovals`` / ``approve`` when a rule applies) and ``runRebateAccrual``. Services in
+``pendingApprovals`` / ``approve`` when a rule applies), ``runRebateAccrual`` and
+``postFundEntry`` (``schema.fund_entries``). Services in
 ``resolvers.rebates``, types in ``schema.rebate_types``; every list is one or two SQL
 statements whatever its length.
 """
@@ -20,6 +21,7 @@ import strawberry
 from resolvers import rebates as service
 from resolvers.mutations.common import Caller
 from schema.context import Info
+from schema.fund_entries import PostFundEntryInput, PostFundEntryResult, post_fund_entry
 from schema.mutations.base import optional_ref, ref, run
 from schema.mutations.errors import (
     DuplicateError,
@@ -347,3 +349,10 @@ class RebateMutation:
         action = service.start_accrual(info.context.hub, Caller.of(info.context), year, month)
         wrap = lambda row: RebateAccrualRunPayload(run=cast(JobRun, row))  # noqa: E731
         return cast(RunRebateAccrualResult, await run(info, RunRebateAccrualResult, action, wrap))
+
+    @strawberry.mutation(
+        description="Post to a partner's PREPAYMENT, DEPOSIT or POINTS fund (brand admin); "
+        "append-only, audited, the source reference required."
+    )
+    async def post_fund_entry(self, info: Info, input: PostFundEntryInput) -> PostFundEntryResult:
+        return await post_fund_entry(info, input)
