@@ -4,13 +4,14 @@
 second): call it from async code through ``asyncio.to_thread``. The in-process cache is keyed
 by the WSDL location and, for files, their mtime.
 
-The disk cache (``cache_dir``) holds one file per entry, named by sha256(format, location,
-WSDL bytes, zeep version): a JSON header line listing the local files the document was built
-from (every imported WSDL and XSD, with mtime and size), then the pickled ``Document``. An
-entry whose listed files changed is re-parsed and replaced, so editing an imported XSD on
-disk invalidates it. Imports fetched over HTTP are not re-checked (that would cost the
-requests the cache exists to avoid): when a remote XSD changes but the top WSDL does not,
-clear ``cache_dir``. A disk entry that fails to load is ignored and replaced.
+The disk cache (``cache_dir``) holds one file per entry, named by sha256(format, zeep and
+Python versions, location, WSDL bytes): a JSON header line listing the local files the
+document was built from (every imported WSDL and XSD, with mtime and size), then the pickled
+``Document``. An entry whose listed files changed is re-parsed and replaced, so editing an
+imported XSD on disk invalidates it. Imports fetched over HTTP are not re-checked (that would
+cost the requests the cache exists to avoid): when a remote XSD changes but the top WSDL does
+not, clear ``cache_dir``. A disk entry that fails to load is ignored and replaced. Loading a
+pickle runs code named in it: ``cache_dir`` must be writable by the service alone.
 
 zeep's parsed ``Document`` is not picklable as is, and a plain pickle of it loads slowly, so
 ``_DocumentPickler`` writes it in a format made for loading fast:
@@ -42,8 +43,11 @@ import threading
 import types
 from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import zeep
 from lxml import etree  # type: ignore[import-untyped]
@@ -52,12 +56,15 @@ from zeep.wsdl import Document
 from zeep.xsd.valueobjects import ArrayValue
 
 _FORMAT = b"wsdl-cache-2"
+_RUNTIME = f"zeep {zeep.__version__} python {sys.version_info[0]}.{sys.version_info[1]}".encode()
 _DYNAMIC = "zeep.xsd.dynamic_types"
 _OBJECTS = "zeep.objects"
 _VIEWS = frozenset(
     {"odict_values", "odict_keys", "odict_items", "dict_values", "dict_keys", "dict_items"}
 )
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python
+_QName = etree.QName
+_UNSEEN: Any = object()
 
 stats: Counter[str] = Counter()
 """How documents were obtained in this process: ``parsed``, ``memory``, ``disk``."""
@@ -68,6 +75,7 @@ _lock = threading.Lock()
 StateSetter = Callable[[Any, tuple[Any, ...]], None]
 _setters: dict[tuple[str, ...], StateSetter] = {}
 _setter_names: dict[StateSetter, tuple[str, ...]] = {}
+_loader_objects: ContextVar[dict[str, Any]] = ContextVar("wsdl_cache_loader_objects")
 
 
 def load_document(
@@ -102,9 +110,7 @@ def _load_uncached(
         stats["parsed"] += 1
         return Document(location, transport, settings=settings)  # type: ignore[arg-type]
     content: bytes = transport.load(location)  # type: ignore[no-untyped-call]
-    digest = hashlib.sha256(
-        b"\0".join([_FORMAT, location.encode(), content, zeep.__version__.encode()])
-    ).hexdigest()
+    digest = hashlib.sha256(b"\0".join([_FORMAT, _RUNTIME, location.encode(), content])).hexdigest()
     path = cache_dir / f"wsdl-{digest}.pickle"
     if path.exists():
         try:
@@ -136,7 +142,7 @@ def _mtime(location: str) -> float | None:
 
 def _local_path(location: str) -> Path | None:
     if location.startswith("file://"):
-        return Path(location.removeprefix("file://"))
+        return Path(url2pathname(urlsplit(location).path))
     return None if "://" in location else Path(location)
 
 
@@ -166,8 +172,11 @@ def _sources(document: Document) -> list[tuple[str, int, int]]:
     found = []
     for location in sorted(loc for loc in locations if loc):
         local = _local_path(location)
-        if local is not None:
-            stat = local.stat()
+        try:
+            stat = local.stat() if local is not None else None
+        except OSError:  # not a file zeep read: nothing to watch
+            stat = None
+        if stat is not None:
             found.append((str(local), stat.st_mtime_ns, stat.st_size))
     return found
 
@@ -182,14 +191,11 @@ class _DocumentPickler(pickle.Pickler):
         self._strings: dict[str, str] = {}
         self._qnames: dict[str, Any] = {}
 
-    def persistent_id(self, obj: Any) -> str | None:
-        if obj is self._transport:
-            return "transport"
-        if obj is self._settings:
-            return "settings"
-        return None
-
     def reducer_override(self, obj: Any) -> Any:
+        if obj is self._transport:
+            return (_loader_object, ("transport",))
+        if obj is self._settings:
+            return (_loader_object, ("settings",))
         cls = type(obj)
         plain = self._plain.get(cls)
         if plain is None:
@@ -214,27 +220,45 @@ class _DocumentPickler(pickle.Pickler):
 
     def _reduce_plain(self, obj: Any, cls: type) -> Any:
         state = obj.__dict__
-        names = tuple(k for k, v in state.items() if not _is_value_class(v))
+        if not state:
+            return (copyreg.__newobj__, (cls,))  # type: ignore[attr-defined]
+        strings, qnames = self._strings, self._qnames
+        values = []
+        for value in state.values():  # the hot loop of pickling: kept inline
+            kind = type(value)
+            if kind is str:
+                value = strings.setdefault(value, value)
+            elif kind is _QName:
+                value = qnames.setdefault(value.text, value)
+            elif kind is type and value.__module__ == _OBJECTS:
+                return self._reduce_without_value_classes(obj, cls)
+            values.append(value)
+        names = tuple(state)
+        setter = self._layouts.get((cls, names), _UNSEEN)
+        if setter is _UNSEEN:
+            settable = all(_settable(cls, name) for name in names)
+            setter = self._layouts[cls, names] = _state_setter(names) if settable else None
+        if setter is None:
+            return (copyreg.__newobj__, (cls,), dict(zip(names, values, strict=True)))  # type: ignore[attr-defined]
+        return (copyreg.__newobj__, (cls,), tuple(values), None, None, setter)  # type: ignore[attr-defined]
+
+    def _reduce_without_value_classes(self, obj: Any, cls: type) -> Any:
+        """A plain object that holds zeep value classes: they are rebuilt lazily on load."""
+        kept = [(k, v) for k, v in obj.__dict__.items() if not _is_value_class(v)]
+        names = tuple(k for k, _ in kept)
         if not names:
             return (copyreg.__newobj__, (cls,))  # type: ignore[attr-defined]
-        layout = (cls, names)
-        if layout in self._layouts:
-            setter = self._layouts[layout]
-        else:
-            settable = all(_settable(cls, name) for name in names)
-            setter = self._layouts[layout] = _state_setter(names) if settable else None
-        if setter is None:
-            kept = {name: state[name] for name in names}
-            return (copyreg.__newobj__, (cls,), kept)  # type: ignore[attr-defined]
-        values = tuple(self._canonical(state[name]) for name in names)
-        return (copyreg.__newobj__, (cls,), values, None, None, setter)  # type: ignore[attr-defined]
+        if not all(_settable(cls, name) for name in names):
+            return (copyreg.__newobj__, (cls,), dict(kept))  # type: ignore[attr-defined]
+        values = tuple(self._canonical(v) for _, v in kept)
+        return (copyreg.__newobj__, (cls,), values, None, None, _state_setter(names))  # type: ignore[attr-defined]
 
     def _canonical(self, value: Any) -> Any:
         """One object per equal string or qualified name, so the pickle holds each once."""
         kind = type(value)
         if kind is str:
             return self._strings.setdefault(value, value)
-        if kind is etree.QName:
+        if kind is _QName:
             return self._qnames.setdefault(value.text, value)
         return value
 
@@ -301,13 +325,17 @@ def _is_value_class(value: Any) -> bool:
     return isinstance(value, type) and value.__module__ == _OBJECTS
 
 
-class _DocumentUnpickler(pickle.Unpickler):
-    def __init__(self, file: io.BytesIO, transport: Transport, settings: zeep.Settings) -> None:
-        super().__init__(file)
-        self._objects = {"transport": transport, "settings": settings}
+def _load(file: io.BytesIO, transport: Transport, settings: zeep.Settings) -> Any:
+    """Unpickle from ``file``, with the loader's transport and settings put back."""
+    token = _loader_objects.set({"transport": transport, "settings": settings})
+    try:
+        return pickle.Unpickler(file).load()  # noqa: S301 - the service's own cache directory
+    finally:
+        _loader_objects.reset(token)
 
-    def persistent_load(self, pid: Any) -> Any:
-        return self._objects[pid]
+
+def _loader_object(name: str) -> Any:
+    return _loader_objects.get()[name]
 
 
 def _pickle(document: Document) -> bytes:
@@ -327,7 +355,7 @@ def _unpickle(data: bytes, start: int, transport: Transport, settings: zeep.Sett
     enabled = gc.isenabled()
     gc.disable()  # tens of thousands of new objects: the collector would double the load time
     try:
-        document = _DocumentUnpickler(buffer, transport, settings).load()
+        document = _load(buffer, transport, settings)
     finally:
         if gc.get_freeze_count() == 0:
             # The loaded objects live as long as the process: move them (and whatever else is
