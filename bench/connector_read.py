@@ -4,13 +4,16 @@ Two paths, each over N records (default 10,000) in pages of 500 served on 127.0.
 ``bench/connector_stubs.py`` (pages rendered up front, so the stub costs little):
 
 - **rest**: ``RestConnector`` (shared ``httpx.AsyncClient``, cursor pagination, JMESPath
-  record selector) reads products; ``map_page`` maps them to the hub's product (decimal and
-  date casts, a category value map). Floor: ``json.loads`` on the same page bodies (bytes
-  already in memory, no HTTP) and taking the record list out.
-- **soap**: ``SoapConnector`` (zeep, config only) reads NAV customers through the unmodified
-  ``Customer.wsdl`` (``ReadMultiple``, bookmark paging); ``map_page`` maps them to the hub's
-  partner. Floor: ``lxml.etree.fromstring`` on the same response envelopes and one XPath to
-  the ``Customer`` elements.
+  record selector, incremental on ``updated_at`` as a synced stream reads: a first read, so no
+  cursor is sent, but the largest cursor is tracked record by record) reads products;
+  ``map_page`` maps them to the hub's product (decimal and date casts, a category value map).
+  Floor: ``json.loads`` on the same page bodies (bytes already in memory, no HTTP) and taking
+  the record list out.
+- **soap**: ``SoapConnector`` (zeep loads the WSDL and checks each reply; records are read
+  from the envelope by ``connectors.soap.fast_records``) reads NAV customers through the
+  unmodified ``Customer.wsdl`` (``ReadMultiple``, bookmark paging); ``map_page`` maps them to
+  the hub's partner. Floor: ``lxml.etree.fromstring`` on the same response envelopes and one
+  XPath to the ``Customer`` elements.
 
 Printed per path: records/s end to end (read + map), records/s read only, the floor's
 records/s and the ratio floor / end to end, all measured in the same run (median of
@@ -123,6 +126,7 @@ def rest_config(base_url: str, page_size: int) -> RestConnectorConfig:
                     "name": "products",
                     "request": {"path": "products", "params": {"limit": page_size}},
                     "record_selector": "data",
+                    "incremental": {"cursor_field": "updated_at", "request_param": "since"},
                     "paginator": {
                         "type": "cursor",
                         "cursor_path": "meta.next_cursor",
