@@ -2,19 +2,21 @@
 
 Interface (others call these names)::
 
-    available_credit(limit, open_orders, open_invoices) -> Decimal   # may be negative
+    available_credit(limit, open_orders, open_invoices, prepaid=0) -> Decimal  # may be < 0
     exceeds(available, amount) -> bool                                # amount > available
     shortfall(available, amount) -> Decimal                          # by how much, else 0
     CreditRuleError(field: str, message: str)                         # a ValueError
 
 ``open_orders`` is the total of approved orders not yet invoiced and ``open_invoices`` the
-unpaid balance of open invoices; the caller sums them. An amount exactly equal to the
+unpaid balance of open invoices; the caller sums them. ``prepaid`` is the partner's
+PREPAYMENT fund balance (money it paid in advance, not yet applied; never negative): it
+raises the available credit. An amount exactly equal to the
 available credit fits; one cent more exceeds it.
 
 Worked example: limit 50 000.00, open orders 12 000.00, open invoices 30 000.00 →
 available 8 000.00. An order of 8 000.00 fits; 8 000.01 exceeds it by 0.01; 7 999.99 fits.
 A partner over its limit (limit 10 000.00, invoices 12 500.00) has -2 500.00 available:
-every order exceeds it.
+every order exceeds it. The same partner with 3 000.00 prepaid has 500.00 available.
 """
 
 from __future__ import annotations
@@ -43,16 +45,21 @@ def _money(value: object, field: str, *, signed: bool = False) -> Decimal:
     return value
 
 
-def available_credit(limit: Decimal, open_orders: Decimal, open_invoices: Decimal) -> Decimal:
-    """``limit - open_orders - open_invoices``; negative when the partner is over its limit.
+def available_credit(
+    limit: Decimal, open_orders: Decimal, open_invoices: Decimal, prepaid: Decimal = _ZERO
+) -> Decimal:
+    """``limit - open_orders - open_invoices + prepaid``; negative when over the limit.
 
     >>> available_credit(Decimal("50000.00"), Decimal("12000.00"), Decimal("30000.00"))
     Decimal('8000.00')
+    >>> available_credit(Decimal("10000.00"), Decimal(0), Decimal("12500.00"), Decimal("3000.00"))
+    Decimal('500.00')
     """
     return (
         _money(limit, "limit")
         - _money(open_orders, "open_orders")
         - _money(open_invoices, "open_invoices")
+        + _money(prepaid, "prepaid")
     )
 
 

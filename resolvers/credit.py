@@ -3,10 +3,12 @@
 ``check_credit`` runs inside an order mutation's unit of work. It reads the partner's
 figures (``store.repositories.finance``; the partner row is locked on PostgreSQL so two
 orders of one partner are checked one after the other) and computes the available credit
-with ``domain.credit``. An amount beyond it raises ``CreditLimitExceeded`` — unless the
-caller gives an override reason and holds ``credit:override``; the override is then written
-to the audit trail (``credit.override``: partner, order, available, requested, reason) in
-the same transaction, so an order placed or approved over its limit always has its record.
+with ``domain.credit``: the limit less the open balance, plus the partner's PREPAYMENT fund
+balance (money paid in advance raises what it may order). An amount beyond it raises
+``CreditLimitExceeded`` — unless the caller gives an override reason and holds
+``credit:override``; the override is then written to the audit trail (``credit.override``:
+partner, order, available, requested, reason) in the same transaction, so an order placed
+or approved over its limit always has its record.
 
 ``partner_credit`` gives the figures the graph shows on ``Partner.credit`` (scoped).
 
@@ -91,7 +93,9 @@ async def check_credit(
     figures = (await repository.credit_figures([partner_id], lock=True)).get(partner_id)
     if figures is None:
         return None
-    available = available_credit(figures.limit, figures.open_orders, figures.open_invoices)
+    available = available_credit(
+        figures.limit, figures.open_orders, figures.open_invoices, figures.prepaid
+    )
     if not exceeds(available, amount):
         return None
     if override is None:

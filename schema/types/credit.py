@@ -1,7 +1,7 @@
 """Credit on the graph: ``Partner.credit``, the refusal of an order beyond it, the override.
 
 ``PartnerCredit`` is scoped like its partner (it is only reachable through one) and read
-for every partner of a page at once (``Loaders.partner_credit``: three statements).
+for every partner of a page at once (``Loaders.partner_credit``: four statements).
 """
 
 from __future__ import annotations
@@ -24,14 +24,18 @@ class PartnerCredit:
     )
     open_invoices: Decimal = strawberry.field(description="Unpaid part of its open invoices.")
     currency: str
+    prepaid: Decimal = strawberry.field(
+        default=Decimal("0.00"),
+        description="Its PREPAYMENT fund balance: money paid in advance, not yet applied.",
+    )
 
     @strawberry.field(description="openOrders + openInvoices.")
     def open_balance(self) -> Decimal:
         return self.open_orders + self.open_invoices
 
-    @strawberry.field(description="limit - openBalance; negative when over the limit.")
+    @strawberry.field(description="limit - openBalance + prepaid; negative when over the limit.")
     def available(self) -> Decimal:
-        return available_credit(self.limit, self.open_orders, self.open_invoices)
+        return available_credit(self.limit, self.open_orders, self.open_invoices, self.prepaid)
 
     @classmethod
     def of(cls, figures: CreditFigures) -> PartnerCredit:
@@ -40,6 +44,7 @@ class PartnerCredit:
             open_orders=figures.open_orders,
             open_invoices=figures.open_invoices,
             currency=figures.currency,
+            prepaid=figures.prepaid,
         )
 
 

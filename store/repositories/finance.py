@@ -8,6 +8,8 @@ A partner's open balance is the sum of
 
 Both sums run in SQL, one statement each for any number of partners, and only for partners
 in the viewer's scope. Amounts are summed as they are stored (one currency per channel).
+A fourth statement reads each partner's PREPAYMENT fund balance (``prepaid``: money paid in
+advance and not yet applied), which raises its available credit (``domain.credit``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import OrderStatus
 from store.models import Invoice, InvoiceStatus, Order, Partner
+from store.repositories.fund_ledger import FundLedgerRepository
 from store.scope import Scope
 
 __all__ = ["OPEN_ORDER_STATUSES", "CreditFigures", "FinanceRepository"]
@@ -38,10 +41,17 @@ class CreditFigures:
     open_orders: Decimal
     open_invoices: Decimal
     currency: str = "CNY"
+    prepaid: Decimal = ZERO
+    """The PREPAYMENT fund's balance in ``currency`` (never negative): raises what is left."""
 
     @property
     def open_balance(self) -> Decimal:
         return self.open_orders + self.open_invoices
+
+
+def _positive(amount: Decimal) -> Decimal:
+    """``amount`` when above zero, else 0.00 (an overdrawn prepayment adds nothing)."""
+    return amount if amount > ZERO else ZERO
 
 
 class FinanceRepository:
@@ -90,14 +100,23 @@ class FinanceRepository:
     async def credit_figures(
         self, partner_ids: Iterable[int], lock: bool = False
     ) -> dict[int, CreditFigures]:
-        """Figures of every visible partner among ``partner_ids`` (three statements)."""
+        """Figures of every visible partner among ``partner_ids`` (four statements)."""
         limits = await self.credit_limits(partner_ids, lock)
         if not limits:
             return {}
         ids = sorted(limits)
         orders = await self.open_orders(ids)
         invoices = await self.open_invoices(ids)
+        prepaid = await FundLedgerRepository(self.session, self.scope).totals(
+            "PREPAYMENT", ids, "CNY"
+        )
         return {
-            pid: CreditFigures(pid, limits[pid], orders.get(pid, ZERO), invoices.get(pid, ZERO))
+            pid: CreditFigures(
+                pid,
+                limits[pid],
+                orders.get(pid, ZERO),
+                invoices.get(pid, ZERO),
+                prepaid=_positive(prepaid.get(pid, ZERO)),
+            )
             for pid in ids
         }

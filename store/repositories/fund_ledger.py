@@ -75,6 +75,22 @@ class FundLedgerRepository:
         )
         return {pk: total or Decimal(0) for pk, total in await self.session.execute(stmt)}
 
+    async def totals(self, fund: str, partner_ids: list[int], currency: str) -> dict[int, Decimal]:
+        """Each partner's balance of ``fund`` in ``currency``, in one statement (system read:
+        the caller passes partners it already scoped; partners with no entry are absent)."""
+        if not partner_ids:
+            return {}
+        stmt = (
+            select(FundLedgerEntry.partner_id, func.sum(FundLedgerEntry.amount))
+            .where(
+                FundLedgerEntry.partner_id.in_(sorted(set(partner_ids))),
+                FundLedgerEntry.fund == fund,
+                FundLedgerEntry.currency == currency,
+            )
+            .group_by(FundLedgerEntry.partner_id)
+        )
+        return {pk: total or Decimal(0) for pk, total in await self.session.execute(stmt)}
+
     async def entries(self, partner_id: int | None = None) -> list[FundLedgerEntry]:
         stmt = (
             select(FundLedgerEntry)
