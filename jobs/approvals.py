@@ -8,6 +8,7 @@ Interface (others call these names)::
     await decide(session, scope, *, role, subject, request_id, approve, comment, now=None)
         -> ApprovalRequest
     outbox_entries_of(session) -> list[int]     # outbox ids a handler added (enqueue after commit)
+    with_audit(session, audit) / audit_log_of(session)   # the audit log handlers write to
 
 ``request_approval`` finds the rule that governs the document (``domain.approvals``); None
 means no rule applies and the caller treats the document as approved at once. A document
@@ -21,7 +22,8 @@ and calls the rejection handler. A document type with no handler registered just
 Handlers registered here: ``order`` — approval moves the order SUBMITTED → APPROVED and
 writes its ``order.approved`` outbox entries (their ids: ``outbox_entries_of``); rejection
 leaves the order SUBMITTED (the rejection is in the request's history). ``rebate_settlement``
-is registered by ``jobs.settlements`` (imported on first need).
+is registered by ``jobs.settlements``, ``promotion`` by ``jobs.promotions`` and
+``credit_limit_change`` by ``jobs.credit_limits`` (each imported on first need).
 
 Errors (``ApprovalFailure`` and subclasses; nothing is written when one is raised)::
 
@@ -44,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.approvals import DOCUMENT_TYPES, DocumentFacts, StepSpec, matching_rule
 from domain.enums import OrderStatus
 from jobs.outbox_entries import record_order_approved
+from security.audit import AuditLog
 from store.base import utcnow
 from store.models import ApprovalDecision, ApprovalRequest
 from store.repositories.approvals import (
@@ -65,19 +68,26 @@ __all__ = [
     "NotYourStep",
     "RequestClosed",
     "RequestNotFound",
+    "audit_log_of",
     "decide",
     "outbox_entries_of",
     "register_approval_handler",
     "request_approval",
+    "with_audit",
 ]
 
 Handler = Callable[[AsyncSession, int], Awaitable[None]]
 _HANDLERS: dict[str, tuple[Handler, Handler]] = {}
-_HANDLER_MODULES = {"rebate_settlement": "jobs.settlements"}
+_HANDLER_MODULES = {
+    "rebate_settlement": "jobs.settlements",
+    "promotion": "jobs.promotions",
+    "credit_limit_change": "jobs.credit_limits",
+}
 """Modules that register a document type's handler, imported before it is needed (so a
 process that never imported them still runs the handler)."""
 _OUTBOX = "channelhub.approval_outbox"
 _ACTOR = "channelhub.approval_actor"
+_AUDIT = "channelhub.audit_log"
 
 
 class ApprovalFailure(Exception):
@@ -133,6 +143,18 @@ def outbox_entries_of(session: AsyncSession) -> list[int]:
     """Outbox entry ids that handlers added in ``session``'s transaction (enqueue them after
     the commit)."""
     return list(session.info.get(_OUTBOX, []))
+
+
+def with_audit(session: AsyncSession, audit: AuditLog | None) -> None:
+    """Let the handlers running in ``session``'s transaction write to ``audit``."""
+    if audit is not None:
+        session.info[_AUDIT] = audit
+
+
+def audit_log_of(session: AsyncSession) -> AuditLog | None:
+    """The audit log ``with_audit`` put on ``session``, if any (for handlers)."""
+    found = session.info.get(_AUDIT)
+    return found if isinstance(found, AuditLog) else None
 
 
 def approving_actor(session: AsyncSession) -> str:

@@ -28,11 +28,13 @@ from jobs.approvals import (
     RequestNotFound,
     decide,
     outbox_entries_of,
+    with_audit,
 )
 from jobs.channel_events import EventSink, publish_deferred
 from jobs.outbox import enqueue_entries
 from resolvers.mutations.common import Caller, Problems, Ref, ref_problems, refuse
 from resolvers.mutations.errors import Conflict, MutationFailure, NotFound, OutOfScope
+from security.audit import AuditLog
 from security.viewer import Permission, Role
 from store.base import utcnow
 from store.models import ApprovalDecision, ApprovalRequest, ApprovalRule, ApprovalStep, Region, Tier
@@ -196,9 +198,11 @@ async def decide_request(
     approve: bool,
     comment: str | None,
     events: EventSink | None = None,
+    audit: AuditLog | None = None,
 ) -> ApprovalRequest:
     """Approve or reject the current step of a request as the caller; the document's changes
-    (an order's status) are published to ``events`` after the commit."""
+    (an order's status) are published to ``events`` after the commit; its handler may write
+    to ``audit`` (a credit-limit change applied)."""
     if caller.viewer is None:
         caller.require(Permission.CHANNEL_READ, "decide approvals")
     viewer = caller.viewer
@@ -210,8 +214,11 @@ async def decide_request(
         problems.append(("comment", "say why the request is rejected"))
     refuse(problems)
     text = None if comment is None else comment.strip() or None
+    if audit is not None:
+        await audit.audit_key()  # before the write transaction: it may be created on first use
     try:
         async with sessions.begin() as session:
+            with_audit(session, audit)
             request = await decide(
                 session,
                 caller.scope,

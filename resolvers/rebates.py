@@ -5,7 +5,8 @@ Interface::
 
     AgreementData, TierData, GrowthData, PromotionData         # plain inputs
     await save_agreement(sessions, caller, data, agreement=None) -> RebateAgreement
-    await save_promotion(sessions, caller, data) -> Promotion
+    await save_promotion(sessions, caller, data, promotion_ref=None) -> Promotion
+                                                  # from resolvers.promotions (approval)
     await settle(sessions, caller, partner, year, period_kind, period_index, currency,
                  today) -> Settlement                        # PeriodStillOpen when not closed
     await start_accrual(hub, caller, year, month) -> JobRun
@@ -45,8 +46,9 @@ from jobs.settlements import (
 )
 from resolvers.mutations.common import Caller, Ref, RefRule, load
 from resolvers.mutations.errors import Duplicate, InvalidInput, NotFound
+from resolvers.promotions import PromotionData, save_promotion
 from security.viewer import Permission
-from store.models import JobRun, Promotion, RebateAgreement, RebateTier
+from store.models import JobRun, RebateAgreement, RebateTier
 from store.repositories.partners import PartnerRepository
 from store.repositories.products import ProductRepository
 from store.repositories.rebates import RebateRepository
@@ -118,20 +120,6 @@ class AgreementData:
     growth: GrowthData | None = None
     cap: Decimal | None = None
     active: bool = True
-
-
-@dataclass(frozen=True)
-class PromotionData:
-    code: str
-    name: str
-    products: list[Ref]
-    starts: date | None
-    ends: date | None
-    per_unit: Decimal | None = None
-    percent: Decimal | None = None
-    currency: str = "CNY"
-    region: Ref | None = None
-    tier: Ref | None = None
 
 
 def _graph_field(domain_field: str) -> str:
@@ -254,54 +242,6 @@ async def save_agreement(
         await session.flush()
         await session.refresh(agreement)
     return agreement
-
-
-async def save_promotion(
-    sessions: async_sessionmaker[AsyncSession], caller: Caller, data: PromotionData
-) -> Promotion:
-    """Create a promotion subsidy (per unit or a percentage, in a date window)."""
-    caller.require(Permission.REBATES_MANAGE, "manage promotions")
-    problems: list[tuple[str, str]] = []
-    if (data.per_unit is None) == (data.percent is None):
-        problems.append(("perUnit", "give a per-unit amount or a percent, not both"))
-    for name, value in (("perUnit", data.per_unit), ("percent", data.percent)):
-        if value is not None and value < 0:
-            problems.append((name, "must not be negative"))
-    if data.percent is not None and data.percent > 100:
-        problems.append(("percent", "must be at most 100"))
-    if not data.products:
-        problems.append(("products", "name at least one product"))
-    try:
-        check_period(data.starts, data.ends)
-    except RebateRuleError as error:
-        field_ = {"period.ends": "ends", "period.starts": "starts"}.get(error.field, error.field)
-        problems.append((field_, error.message))
-    if problems:
-        raise InvalidInput(problems)
-    assert data.starts is not None and data.ends is not None
-    async with sessions.begin() as session:
-        products = [
-            await _ref_id(session, caller, "product", p, f"products.{i}")
-            for i, p in enumerate(data.products)
-        ]
-        taken = await session.scalar(select(Promotion.id).where(Promotion.code == data.code))
-        if taken is not None:
-            raise Duplicate("code", data.code)
-        promotion = Promotion(
-            code=data.code,
-            name=data.name,
-            currency=_currency(data.currency),
-            product_ids_json=json.dumps(sorted({p for p in products if p is not None})),
-            per_unit=data.per_unit,
-            percent=data.percent,
-            starts=data.starts,
-            ends=data.ends,
-            region_id=await _ref_id(session, caller, "region", data.region, "region"),
-            tier_id=await _ref_id(session, caller, "tier", data.tier, "tier"),
-        )
-        await RebateRepository(session, caller.scope).add_promotion(promotion)
-        await session.refresh(promotion)  # the values as stored (e.g. 5 → 5.00)
-    return promotion
 
 
 async def settle(

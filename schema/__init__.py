@@ -19,6 +19,7 @@ from schema.jobs import JobMutation, JobQuery, JobSubscription
 from schema.limits import GraphQLLimits, allow_list_from, build_extensions
 from schema.live import LiveQuery
 from schema.mutations import Mutation
+from schema.promotions import PromotionMutation
 from schema.query import Query
 from schema.rebates import RebateMutation, RebateQuery
 from schema.security import SecurityQuery
@@ -61,6 +62,7 @@ RootMutation = merge_types(
         StockControlMutation,
         ApprovalMutation,
         RebateMutation,
+        PromotionMutation,
         TrackingMutation,
     ),
 )

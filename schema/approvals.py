@@ -354,7 +354,10 @@ class ApprovalMutation:
         ctx = info.context
         target = ref(request_id, "ApprovalRequest")
         events = getattr(ctx.hub, "events", None)
-        action = service.decide_request(ctx.sessions, Caller.of(ctx), target, True, comment, events)
+        audit = getattr(ctx.hub, "audit", None)
+        action = service.decide_request(
+            ctx.sessions, Caller.of(ctx), target, True, comment, events, audit
+        )
         return cast(DecisionResult, await run(info, DecisionResult, action, _decision_payload))
 
     @strawberry.mutation(description="Reject a request at its current step (a comment is needed).")
@@ -362,7 +365,8 @@ class ApprovalMutation:
         ctx = info.context
         target = ref(request_id, "ApprovalRequest")
         events = getattr(ctx.hub, "events", None)
+        audit = getattr(ctx.hub, "audit", None)
         action = service.decide_request(
-            ctx.sessions, Caller.of(ctx), target, False, comment, events
+            ctx.sessions, Caller.of(ctx), target, False, comment, events, audit
         )
         return cast(DecisionResult, await run(info, DecisionResult, action, _decision_payload))
