@@ -132,7 +132,10 @@ class ApprovalRequestNode(Node):
     ) -> ApprovalDocumentType:
         return ApprovalDocumentType(root.document_type)
 
-    @strawberry.field(description="The document's global id (an Order id for orders).")
+    @strawberry.field(
+        description="The document's global id (an Order, RebateSettlement, Promotion or "
+        "CreditLimitChange id)."
+    )
     def document_id(self, root: strawberry.Parent[models.ApprovalRequest]) -> strawberry.ID:
         return _document_id(root)
 
@@ -178,7 +181,12 @@ class ApprovalRequestNode(Node):
 
 
 def _document_id(row: models.ApprovalRequest) -> strawberry.ID:
-    names = {"order": "Order", "rebate_settlement": "Settlement", "promotion": "Promotion"}
+    names = {
+        "order": "Order",
+        "rebate_settlement": "RebateSettlement",  # the id RebateSettlement.id carries
+        "promotion": "Promotion",
+        "credit_limit_change": "CreditLimitChange",
+    }
     return encode_id(names.get(row.document_type, "Partner"), row.document_id)
 
 

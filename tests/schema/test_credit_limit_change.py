@@ -146,6 +146,15 @@ async def test_with_a_rule_the_limit_changes_only_at_the_last_approval(sessions,
     request = change["approvalRequestId"]
     assert request is not None
     assert await limit_of(sessions, ch.partner) == Decimal("10000.00")
+    shown = """query($id: ID!) { approvalRequest(id: $id) { documentType documentId partner
+      amount status } }"""
+    assert (await manager.data(shown, id=request))["approvalRequest"] == {
+        "documentType": "CREDIT_LIMIT_CHANGE",
+        "documentId": change["id"],
+        "partner": encode_id("Partner", ch.partner),
+        "amount": "30000.00",
+        "status": "PENDING",
+    }
 
     first = (await manager.data(DECIDE, id=request, comment="ok"))["approve"]
     assert first["request"]["status"] == "PENDING"

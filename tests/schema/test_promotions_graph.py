@@ -93,6 +93,8 @@ async def test_a_promotion_waits_for_approval_then_accrues(gql, sessions, channe
     )
     made = (await gql.data(CREATE, input=promo(channel)))["createPromotion"]["promotion"]
     assert made["status"] == "PENDING_APPROVAL" and made["approvalRequestId"] is not None
+    pending = await gql.data("{ pendingApprovals(first: 5) { nodes { documentId } } }")
+    assert pending["pendingApprovals"]["nodes"] == [{"documentId": made["id"]}]
     await accrue(sessions, year=2025, month=6)
     assert await promotion_rows(sessions) == []  # not ACTIVE: nothing accrues
 
