@@ -1,5 +1,5 @@
 """What ``channelhub demo`` prints before serving: where the graph is, tokens to call it with,
-a query to try, and the same query as a curl command."""
+a query to try (and a dealer's rebates query), and the same query as a curl command."""
 
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ EXAMPLE_QUERY = """\
     }
   }
 }"""
+
+DEALER_QUERY = """\
+{
+  rebateAgreements { code name period method cap }
+  rebateAccruals { year periodKind periodIndex amount entitlementYtd }
+  fundBalances { fund currency balance }
+}"""
+"""What a dealer asks about its rebates: the agreements covering it, accruals, fund balances."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,13 @@ def demo_banner(host: str, port: int, tokens: DemoTokens | None = None) -> str:
         ]
         if tokens.dealer is not None:
             lines += [f"Dealer {tokens.dealer_name} (sees its own orders):", f"  {tokens.dealer}"]
+            lines += [
+                "",
+                "The demo has rebate agreements, approval rules and reorder rules. As the dealer,",
+                "ask for its rebates (accruals appear once `channelhub rebates accrue` has run):",
+                "",
+                DEALER_QUERY,
+            ]
     lines += ["", "Try this query:", "", EXAMPLE_QUERY]
     if tokens is not None:
         lines += ["", "or from a shell:", "", curl_example(url, tokens.admin)]
