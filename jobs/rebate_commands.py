@@ -51,7 +51,9 @@ def _accrue(args: argparse.Namespace, settings: Settings) -> int:
             await engine.dispose()
         totals = ", ".join(f"{amount} {currency}" for currency, amount in report.accrued.items())
         return (
-            f"Accrued {report.agreements} agreements for {year}-{month:02d}: "
+            f"Accrued {report.agreements} agreements"
+            + (f" and {report.promotions} promotions" if report.promotions else "")
+            + f" for {year}-{month:02d}: "
             f"{report.inserted} new, {report.updated} changed, {report.unchanged} unchanged, "
             f"{report.frozen} settled; ledger {report.ledger_entries} entries"
             + (f" ({totals})" if totals else "")
