@@ -4,7 +4,8 @@ the accrual job needs (partners an agreement covers, their sales aggregated in S
 Scoping: a brand-wide viewer sees every agreement and promotion; anyone else sees the
 agreements that cover a partner in its scope (scope PARTNER: that partner; TIER: a partner
 of that tier; REGION: a partner anywhere under that region). Promotions are reference data
-(visible to every channel reader). ``partners_covered`` and ``sales`` are system reads for
+(visible to every channel reader; below brand-wide, only the ACTIVE ones: one waiting for
+approval or rejected is not announced). ``partners_covered`` and ``sales`` are system reads for
 the accrual job, never reachable from GraphQL. Nothing here commits.
 """
 
@@ -139,9 +140,13 @@ class RebateRepository:
         await self.session.flush()
 
     async def promotions(self) -> list[Promotion]:
+        """Every promotion for a brand-wide viewer; the ACTIVE ones for anyone else."""
         if not self.scope.reference_data:
             return []
-        return list(await self.session.scalars(select(Promotion).order_by(Promotion.code)))
+        stmt = select(Promotion).order_by(Promotion.code)
+        if not self.scope.all_partners:
+            stmt = stmt.where(Promotion.status == "ACTIVE")
+        return list(await self.session.scalars(stmt))
 
     async def add_promotion(self, promotion: Promotion) -> Promotion:
         self.session.add(promotion)

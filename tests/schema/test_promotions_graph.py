@@ -86,7 +86,7 @@ async def promotion_rows(sessions, promotion: str | None = None) -> list[tuple[i
         return [(row.partner_id, row.amount) for row in rows]
 
 
-async def test_a_promotion_waits_for_approval_then_accrues(gql, sessions, channel):
+async def test_a_promotion_waits_for_approval_then_accrues(gql, gql_as, sessions, channel):
     rule = {"name": "Promotions", "documentType": "PROMOTION", "steps": [{"role": "BRAND_ADMIN"}]}
     assert (await gql.data(RULE, input=rule))["createApprovalRule"]["__typename"] == (
         "ApprovalRulePayload"
@@ -97,6 +97,8 @@ async def test_a_promotion_waits_for_approval_then_accrues(gql, sessions, channe
     assert pending["pendingApprovals"]["nodes"] == [{"documentId": made["id"]}]
     await accrue(sessions, year=2025, month=6)
     assert await promotion_rows(sessions) == []  # not ACTIVE: nothing accrues
+    dealer = gql_as(Role.DEALER, partner=channel["a"])
+    assert (await dealer.data("{ promotions { code } }"))["promotions"] == []  # not announced
 
     other = (await gql.data(CREATE, input=promo(channel, "MAY-2")))["createPromotion"]
     rejected = await gql.data(REJECT, id=other["promotion"]["approvalRequestId"])
@@ -109,6 +111,8 @@ async def test_a_promotion_waits_for_approval_then_accrues(gql, sessions, channe
         {"code": "MAY", "status": "ACTIVE"},
         {"code": "MAY-2", "status": "REJECTED"},
     ]
+    dealer_sees = await dealer.data("{ promotions { code status } }")
+    assert dealer_sees["promotions"] == [{"code": "MAY", "status": "ACTIVE"}]
     await accrue(sessions, year=2025, month=6)
     # A: 40 × 0.10 = 4.00; B: 8 × 0.10 = 0.80 — MAY only, MAY-2 was rejected
     assert await promotion_rows(sessions) == [
