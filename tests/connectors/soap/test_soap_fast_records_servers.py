@@ -4,6 +4,8 @@ write-back operations of the demo ERP, and a spyne service nobody here wrote."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -234,3 +236,32 @@ async def test_the_connector_reads_spyne_pages_through_the_fast_path(spyne_url, 
     finally:
         session.close()
     assert_same([record for page in pages for record in page.records], expected)
+
+
+async def test_a_wsdl_loaded_from_the_cache_reads_fast_too(nav_stub, tmp_path: Path):
+    nav_stub.records["Customer"] = [
+        {"Key": f"K{n}", "No": f"C{n}", "Balance_LCY": f"{n}.50"} for n in range(3)
+    ]
+    config = SoapConnectorConfig.model_validate(
+        {
+            "name": "nav",
+            "kind": "soap",
+            "connection": {"wsdl": f"{nav_stub.base_url}/Customer"},
+            "streams": [{"name": "customers", "operation": "ReadMultiple", "args": {}}],
+        }
+    )
+    args = {"filter": [{"Field": "No", "Criteria": "*"}], "setSize": 10}
+    for _load in ("parsed", "from the cache"):
+        connector = SoapConnector(config, cache_dir=tmp_path)
+        try:
+            await connector.discover()  # builds the client: the second one unpickles the WSDL
+            records = both_ways(connector._service, "ReadMultiple", args)
+        finally:
+            await connector.aclose()
+        assert [record["Balance_LCY"] for record in records] == [
+            Decimal("0.50"),
+            Decimal("1.50"),
+            Decimal("2.50"),
+        ]
+        # the first connector stored the parsed document; the second loads it from there
+        assert await asyncio.to_thread(os.listdir, tmp_path)
