@@ -269,7 +269,6 @@ def upgrade() -> None:
             batch_op.f("ix_settlement_lines_settlement_id"), ["settlement_id"], unique=False
         )
 
-
     op.create_table(
         "credit_limit_changes",
         sa.Column("id", sa.Integer(), nullable=False),
