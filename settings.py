@@ -121,6 +121,13 @@ class Settings(BaseSettings):
         default="* * * * *",
         description="Cron expression of the outbox sweep (delivers overdue entries); '' = off.",
     )
+    job_requeue_after_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="The scheduler sends a job run again when it is still QUEUED this long "
+        "after it was last sent (a broker restart or connection error lost its message); "
+        "never less than job_max_backoff_ms plus one scheduler interval.",
+    )
 
     # -- background jobs -----------------------------------------------------------------
     broker_url: str = Field(

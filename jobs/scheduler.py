@@ -14,11 +14,13 @@ A schedule whose previous run is still QUEUED or RUNNING (and showed life within
 not pile up runs. A run that could not be enqueued (``BrokerUnavailable``) is marked FAILED
 with that reason, and the next slot tries again.
 
-``run_scheduler`` loops — ``sync_schedules`` (``jobs.schedules``) then ``tick`` every
-``scheduler_interval_seconds`` — until its stop event is set; a failing pass is logged and
-the loop goes on. ``EmbeddedScheduler`` runs that loop as a task of the server's event loop
-(``serve``/``demo``, when ``embedded_scheduler`` is on); ``channelhub scheduler`` runs it in
-a process of its own (``jobs.scheduler_command``).
+``run_scheduler`` loops — ``sync_schedules`` (``jobs.schedules``), ``tick``, then
+``jobs.requeue.requeue_stale_runs`` (a run still QUEUED ``job_requeue_after_seconds`` after
+it was sent is sent again: its message was lost) every ``scheduler_interval_seconds`` —
+until its stop event is set; a failing pass is logged and the loop goes on.
+``EmbeddedScheduler`` runs that loop as a task of the server's event loop (``serve``/``demo``,
+when ``embedded_scheduler`` is on); ``channelhub scheduler`` runs it in a process of its own
+(``jobs.scheduler_command``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jobs.requeue import requeue_after, requeue_stale_runs
 from jobs.runs import FINAL, create_run, fail_run
 from jobs.schedules import InvalidSchedule, next_run_time, sync_schedules
 from settings import Settings
@@ -143,6 +146,11 @@ async def run_scheduler(
             started = await tick(sessions, now, enqueue=enqueue, stale_after=stale_after)
             if started:
                 log.info("scheduler enqueued runs %s", started)
+            resent = await requeue_stale_runs(
+                sessions, older_than=requeue_after(settings), now=now, enqueue=enqueue
+            )
+            if resent:
+                log.info("scheduler sent stranded runs %s again", resent)
         except Exception as error:
             log.warning("scheduler pass failed (%s); next pass goes on", type(error).__name__)
         with contextlib.suppress(TimeoutError):
