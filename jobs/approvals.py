@@ -43,7 +43,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.approvals import DOCUMENT_TYPES, DocumentFacts, StepSpec, matching_rule
+from domain.approvals import DOCUMENT_TYPES, DocumentFacts, RuleSpec, StepSpec, matching_rule
 from domain.enums import OrderStatus
 from jobs.outbox_entries import record_order_approved
 from security.audit import AuditLog
@@ -162,6 +162,26 @@ def approving_actor(session: AsyncSession) -> str:
     return str(session.info.get(_ACTOR, "approval"))
 
 
+async def _matching(
+    rules: ApprovalRuleStore, document_type: str, amount: Decimal | None, partner_id: int | None
+) -> RuleSpec | None:
+    facts = DocumentFacts(document_type, amount)
+    if partner_id is not None:
+        partner = await rules.partner_facts(partner_id)
+        if partner is not None:
+            facts = DocumentFacts(document_type, amount, partner.tier_id, partner.region_ids)
+    return matching_rule(await rules.specs(document_type), facts)
+
+
+async def governed(
+    session: AsyncSession, *, document_type: str, amount: Decimal | None, partner_id: int | None
+) -> bool:
+    """Whether an approval rule applies to such a document (nothing is written)."""
+    return (
+        await _matching(ApprovalRuleStore(session), document_type, amount, partner_id) is not None
+    )
+
+
 async def request_approval(
     session: AsyncSession,
     *,
@@ -179,12 +199,7 @@ async def request_approval(
     if existing is not None:
         return existing
     rules = ApprovalRuleStore(session)
-    facts = DocumentFacts(document_type, amount)
-    if partner_id is not None:
-        partner = await rules.partner_facts(partner_id)
-        if partner is not None:
-            facts = DocumentFacts(document_type, amount, partner.tier_id, partner.region_ids)
-    rule = matching_rule(await rules.specs(document_type), facts)
+    rule = await _matching(rules, document_type, amount, partner_id)
     if rule is None:
         return None
     first = rule.steps[0]

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.enums import CooperationEventKind
+from jobs.approvals import governed
 from resolvers.mutations import partner_secrets
 from resolvers.mutations.common import Caller, Ref, RefRule
 from resolvers.mutations.entities import EntitySpec, create_entity, update_entity
@@ -53,6 +54,22 @@ async def _check(
         tier = rows.get("tier_id")
         text = f"tier changed to {tier.name}" if tier is not None else "tier removed"
         await writes.record_event(partner.id, CooperationEventKind.TIER_CHANGED, text, now)
+
+
+async def _refuse_governed_credit_limit(
+    session: AsyncSession, partner: Partner, resolved: dict[str, Any]
+) -> None:
+    """A credit-limit change an approval rule governs goes through its approval flow only."""
+    limit = resolved.get("credit_limit")
+    if limit is None or limit == partner.credit_limit:
+        return
+    if await governed(
+        session, document_type="credit_limit_change", amount=limit, partner_id=partner.id
+    ):
+        raise InvalidInput.one(
+            "creditLimit",
+            "an approval rule governs credit-limit changes: use requestCreditLimitChange",
+        )
 
 
 SPEC = EntitySpec(
@@ -104,6 +121,7 @@ async def update_partner(
     ) -> None:
         await _check(session, partner, resolved, rows)
         if partner is not None:
+            await _refuse_governed_credit_limit(session, partner, resolved)
             moved = changed(partner, resolved, ("parent_id", "region_id"))
             await record_scope_change(audit, session, caller, "partners", partner.id, moved)
 

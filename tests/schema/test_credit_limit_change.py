@@ -192,3 +192,25 @@ async def test_a_refused_approval_changes_nothing(sessions, gql, gql_as):
     late = (await gql.data(DECIDE, id=request, comment="after all"))["approve"]
     assert late["__typename"] == "ConflictError"
     assert await limit_of(sessions, ch.partner) == Decimal("10000.00")
+
+
+UPDATE = """mutation($input: UpdatePartnerInput!) { updatePartner(input: $input) { __typename
+  ... on InvalidInputError { fields { field message } } } }"""
+
+
+async def test_update_partner_cannot_bypass_a_rule_governing_credit_limits(sessions, gql):
+    ch = await channel(sessions)
+    direct = {"id": encode_id("Partner", ch.partner), "creditLimit": "20000"}
+    assert (await gql.data(UPDATE, input=direct))["updatePartner"]["__typename"] == (
+        "PartnerPayload"
+    )  # no rule yet: the direct edit is allowed
+    await rule(gql, ch)
+    refused = (await gql.data(UPDATE, input={**direct, "creditLimit": "90000"}))["updatePartner"]
+    assert refused["__typename"] == "InvalidInputError"
+    [problem] = refused["fields"]
+    assert problem["field"] == "creditLimit" and "requestCreditLimitChange" in problem["message"]
+    assert await limit_of(sessions, ch.partner) == Decimal("20000.00")
+    renamed = {"id": encode_id("Partner", ch.partner), "name": "Renamed"}
+    assert (await gql.data(UPDATE, input=renamed))["updatePartner"]["__typename"] == (
+        "PartnerPayload"
+    )  # other fields still change freely
