@@ -33,9 +33,11 @@ from dramatiq.middleware import CurrentMessage
 from connectors.errors import RateLimitedError
 from jobs.dispatch import ACTOR_QUEUES, queue_name
 from jobs.errors import NOT_RETRIED, JobCancelled, PoisonMessage, UnknownJobKind, should_retry
+from jobs.requeue import MARKER_PREFIX
 from jobs.runs import cancel_run, fail_run, get_run, publish, requeue_run
 from jobs.runtime import Resources, current_resources, run_on_worker_loop
 from settings import Settings
+from store.models.jobs import JobRun
 
 __all__ = [
     "JOB_KINDS",
@@ -113,10 +115,25 @@ def _attempt() -> int:
     return 1 + int(message.options.get("retries", 0)) if message is not None else 1
 
 
+def superseded(run: JobRun) -> bool:
+    """Whether this message was replaced by a later send of its run (``jobs.requeue``): only
+    the latest message of a run runs it, so a slow first copy and its re-send never run the
+    same job at once. A run with no recorded message id accepts any message."""
+    message = CurrentMessage.get_current_message()
+    if message is None or run.message_id is None or run.message_id.startswith(MARKER_PREFIX):
+        return False
+    return run.message_id != message.message_id
+
+
 async def _sync(run_id: int, attempt: int) -> None:
     from jobs.sync import run_sync
 
     resources = current_resources()
+    async with resources.sessions() as session:
+        run = await get_run(session, run_id)
+    if run is not None and superseded(run):
+        log.info("job run %s was sent again: this older message is dropped", run_id)
+        return
     await guard_run(resources, run_id, lambda: run_sync(resources, run_id), attempt)
 
 
@@ -126,6 +143,9 @@ async def _job(run_id: int, attempt: int) -> None:
         run = await get_run(session, run_id)
     if run is None:
         log.warning("job run %s does not exist: message dropped", run_id)
+        return
+    if superseded(run):
+        log.info("job run %s was sent again: this older message is dropped", run_id)
         return
     kind = run.kind
 

@@ -239,7 +239,7 @@ async def _requeue_failed(session: AsyncSession, run_id: int) -> JobRun | None:
     stmt = (
         update(JobRun)
         .where(JobRun.id == run_id, JobRun.status == FAILED)
-        .values(status=QUEUED, ended_at=None)
+        .values(status=QUEUED, ended_at=None, message_id=None)  # the replayed message runs it
         .returning(JobRun)
         .execution_options(populate_existing=True, synchronize_session=False)
     )

@@ -39,6 +39,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "CHANNELHUB_BROKER_URL": settings.broker_url,
         "CHANNELHUB_BROKER_NAMESPACE": settings.broker_namespace,
         "CHANNELHUB_OUTBOX_SWEEP_CRON": "",
+        "CHANNELHUB_REBATE_ACCRUAL_CRON": "",
     }
 
 
