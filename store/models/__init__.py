@@ -1,6 +1,5 @@
 """ORM models, one module per aggregate; importing this package registers every table."""
 
-from store.models.allocation import AllocationRun, AllocationRunLine
 from store.models.api_key import ApiKey
 from store.models.approval import ApprovalDecision, ApprovalRequest, ApprovalRule, ApprovalStep
 from store.models.audit import AuditEntry, AuditHead
@@ -8,7 +7,7 @@ from store.models.connector import ConnectorRow
 from store.models.credit_limit import CreditLimitChange
 from store.models.external import ExternalRef
 from store.models.finance import Invoice, InvoiceStatus, Payment
-from store.models.health import HealthScoreRow
+from store.models.forecast import ForecastLine, ForecastRun, ForecastSeries
 from store.models.jobs import DeadLetter, JobRun, Schedule, SyncState
 from store.models.keys import DataKeyRow, KeyJobCheckpoint
 from store.models.live import LiveValue
@@ -27,8 +26,6 @@ from store.models.tier import Tier
 
 __all__ = [
     "Accrual",
-    "AllocationRun",
-    "AllocationRunLine",
     "ApiKey",
     "ApprovalDecision",
     "ApprovalRequest",
@@ -42,8 +39,10 @@ __all__ = [
     "DataKeyRow",
     "DeadLetter",
     "ExternalRef",
+    "ForecastLine",
+    "ForecastRun",
+    "ForecastSeries",
     "FundLedgerEntry",
-    "HealthScoreRow",
     "Invoice",
     "InvoiceStatus",
     "JobRun",
