@@ -1,5 +1,6 @@
 """ORM models, one module per aggregate; importing this package registers every table."""
 
+from store.models.allocation import AllocationRun, AllocationRunLine
 from store.models.api_key import ApiKey
 from store.models.approval import ApprovalDecision, ApprovalRequest, ApprovalRule, ApprovalStep
 from store.models.audit import AuditEntry, AuditHead
@@ -8,6 +9,7 @@ from store.models.credit_limit import CreditLimitChange
 from store.models.external import ExternalRef
 from store.models.finance import Invoice, InvoiceStatus, Payment
 from store.models.forecast import ForecastLine, ForecastRun, ForecastSeries
+from store.models.health import HealthScoreRow
 from store.models.jobs import DeadLetter, JobRun, Schedule, SyncState
 from store.models.keys import DataKeyRow, KeyJobCheckpoint
 from store.models.live import LiveValue
@@ -26,6 +28,8 @@ from store.models.tier import Tier
 
 __all__ = [
     "Accrual",
+    "AllocationRun",
+    "AllocationRunLine",
     "ApiKey",
     "ApprovalDecision",
     "ApprovalRequest",
@@ -43,6 +47,7 @@ __all__ = [
     "ForecastRun",
     "ForecastSeries",
     "FundLedgerEntry",
+    "HealthScoreRow",
     "Invoice",
     "InvoiceStatus",
     "JobRun",
