@@ -12,6 +12,7 @@ from functools import lru_cache
 import strawberry
 from strawberry.tools import merge_types
 
+from schema.analytics import AnalyticsQuery
 from schema.approvals import ApprovalMutation, ApprovalQuery
 from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.execution import ValueObjectsExecutionContext
@@ -51,6 +52,7 @@ RootQuery = merge_types(
         StockControlQuery,
         ApprovalQuery,
         RebateQuery,
+        AnalyticsQuery,
     ),
 )
 RootMutation = merge_types(
