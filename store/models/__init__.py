@@ -6,6 +6,21 @@ from store.models.approval import ApprovalDecision, ApprovalRequest, ApprovalRul
 from store.models.audit import AuditEntry, AuditHead
 from store.models.connector import ConnectorRow
 from store.models.credit_limit import CreditLimitChange
+from store.models.engagement import (
+    Certificate,
+    Course,
+    CourseMaterial,
+    EngagementTask,
+    Exam,
+    ExamAttempt,
+    ExamQuestion,
+    MarketFeedback,
+    Reward,
+    RewardRedemption,
+    ScanReport,
+    TaskAssignment,
+    TaskReport,
+)
 from store.models.external import ExternalRef
 from store.models.finance import Invoice, InvoiceStatus, Payment
 from store.models.forecast import ForecastLine, ForecastRun, ForecastSeries
@@ -37,11 +52,18 @@ __all__ = [
     "ApprovalStep",
     "AuditEntry",
     "AuditHead",
+    "Certificate",
     "ConnectorRow",
     "CooperationEvent",
+    "Course",
+    "CourseMaterial",
     "CreditLimitChange",
     "DataKeyRow",
     "DeadLetter",
+    "EngagementTask",
+    "Exam",
+    "ExamAttempt",
+    "ExamQuestion",
     "ExternalRef",
     "ForecastLine",
     "ForecastRun",
@@ -54,6 +76,7 @@ __all__ = [
     "KeyJobCheckpoint",
     "LiveValue",
     "Location",
+    "MarketFeedback",
     "Order",
     "OrderLine",
     "OrderStatusChange",
@@ -68,6 +91,9 @@ __all__ = [
     "RebateTier",
     "Region",
     "ReorderRule",
+    "Reward",
+    "RewardRedemption",
+    "ScanReport",
     "Schedule",
     "Settlement",
     "SettlementLine",
@@ -75,6 +101,8 @@ __all__ = [
     "StockAlert",
     "StockLevel",
     "SyncState",
+    "TaskAssignment",
+    "TaskReport",
     "Tier",
     "TrackingEvent",
 ]
