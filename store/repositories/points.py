@@ -1,0 +1,143 @@
+"""Partner points on the POINTS fund of the append-only fund ledger, and reward redemption.
+
+Points are whole numbers kept as ``fund_ledger`` entries (``fund="POINTS"``, currency
+``"PTS"``): an earning is a positive entry naming its rule (``source_type`` ``purchase`` /
+``task`` / ``training`` / ``scan_report``, ``source_id`` the row that earned it), a redemption
+a negative entry (``source_type="redemption"``, ``source_id`` the reward; the
+``RewardRedemption`` row points at its entry through ``ledger_entry_id``). The balance is
+the sum. Why this ledger and not a table of its own: it already is append-only (the ORM
+refuses updates and deletes), scoped and summed per partner, and issue 6 reserved the fund.
+
+Exception tree (all ``ValueError``; nothing is written when one is raised)::
+
+    PointsStoreError
+    ├── RewardNotFound(code)           no active reward of that code
+    └── (domain) InsufficientPoints    from ``domain.points.redeem``: beyond the balance
+
+Earnings are idempotent per source: ``earn`` does nothing when the same (rule, source) has
+already posted. Nothing here commits; ``redeem`` locks the partner row (PostgreSQL) so two
+concurrent redemptions cannot both spend the same points.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.points import redeem as redeem_points
+from store.models import FundLedgerEntry, Partner, Reward, RewardRedemption
+from store.scope import Scope
+
+__all__ = [
+    "POINTS_CURRENCY",
+    "POINTS_FUND",
+    "PointsRepository",
+    "PointsStoreError",
+    "RewardNotFound",
+]
+
+POINTS_FUND = "POINTS"
+POINTS_CURRENCY = "PTS"
+
+
+class PointsStoreError(ValueError):
+    """Base of the points store errors."""
+
+
+class RewardNotFound(PointsStoreError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no active reward {code!r}")
+        self.code = code
+
+
+class PointsRepository:
+    def __init__(self, session: AsyncSession, scope: Scope) -> None:
+        self.session = session
+        self.scope = scope
+
+    async def balance(self, partner_id: int) -> int:
+        """The partner's points (0 when the partner is outside the scope or has none)."""
+        stmt = select(func.sum(FundLedgerEntry.amount)).where(
+            FundLedgerEntry.partner_id == partner_id,
+            FundLedgerEntry.fund == POINTS_FUND,
+            self.scope.via_partner(FundLedgerEntry.partner_id),
+        )
+        total = await self.session.scalar(stmt)
+        return int(total or 0)
+
+    async def earn(
+        self, partner_id: int, points: int, source_type: str, source_id: int, created_by: str
+    ) -> FundLedgerEntry | None:
+        """Post ``points`` earned by one source once (system write: the caller scoped it)."""
+        if points <= 0:
+            return None
+        posted = await self.session.scalar(
+            select(func.count()).where(
+                FundLedgerEntry.fund == POINTS_FUND,
+                FundLedgerEntry.source_type == source_type,
+                FundLedgerEntry.source_id == source_id,
+                FundLedgerEntry.partner_id == partner_id,
+            )
+        )
+        if posted:
+            return None
+        entry = FundLedgerEntry(
+            partner_id=partner_id,
+            fund=POINTS_FUND,
+            amount=Decimal(points),
+            currency=POINTS_CURRENCY,
+            source_type=source_type,
+            source_id=source_id,
+            created_by=created_by,
+        )
+        self.session.add(entry)
+        await self.session.flush()
+        return entry
+
+    async def rewards(self) -> list[Reward]:
+        """The active catalogue (reference data)."""
+        stmt = (
+            select(Reward).where(Reward.active.is_(True), self.scope.regions()).order_by(Reward.id)
+        )
+        return list(await self.session.scalars(stmt))
+
+    async def redeem(self, partner_id: int, reward_code: str, redeemed_by: str) -> RewardRedemption:
+        """Debit the reward's cost; refuses a partner outside the scope (``LookupError``), an
+        unknown reward and an overdraft, writing nothing then."""
+        partner = await self.session.scalar(
+            select(Partner)
+            .where(Partner.id == partner_id, self.scope.partners())
+            .with_for_update(of=Partner)
+        )
+        if partner is None:
+            raise LookupError(f"partner {partner_id} is not visible to this viewer")
+        reward = await self.session.scalar(
+            select(Reward).where(Reward.code == reward_code, Reward.active.is_(True))
+        )
+        if reward is None:
+            raise RewardNotFound(reward_code)
+        redeem_points(await self.balance(partner_id), reward.cost_points)
+        entry = FundLedgerEntry(
+            partner_id=partner_id,
+            fund=POINTS_FUND,
+            amount=Decimal(-reward.cost_points),
+            currency=POINTS_CURRENCY,
+            source_type="redemption",
+            source_id=reward.id,
+            memo=f"reward {reward.code}",
+            created_by=redeemed_by,
+        )
+        self.session.add(entry)
+        await self.session.flush()
+        redemption = RewardRedemption(
+            reward_id=reward.id,
+            partner_id=partner_id,
+            cost_points=reward.cost_points,
+            ledger_entry_id=entry.id,
+            redeemed_by=redeemed_by,
+        )
+        self.session.add(redemption)
+        await self.session.flush()
+        return redemption
