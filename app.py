@@ -58,6 +58,7 @@ from jobs.scheduler import EmbeddedScheduler
 from jobs.worker import EmbeddedWorker
 from resolvers.live import LiveService
 from schema import build_schema
+from schema.charts import chart_routes
 from schema.context import Context
 from schema.http import GraphQLHTTPView, HTTPError
 from security.audit import AuditLog
@@ -268,6 +269,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/schemas/connector.json", connector_schema, methods=["GET"]),
             Route("/metrics", metrics_text, methods=["GET"]),
+            *chart_routes(hub),
             *extra_routes,
         ],
         lifespan=lifespan,
