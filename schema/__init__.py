@@ -12,6 +12,7 @@ from functools import lru_cache
 import strawberry
 from strawberry.tools import merge_types
 
+from schema.allocation import AllocationMutation, AllocationQuery
 from schema.analytics import AnalyticsQuery
 from schema.approvals import ApprovalMutation, ApprovalQuery
 from schema.connectors import ConnectorMutation, ConnectorQuery
@@ -53,6 +54,7 @@ RootQuery = merge_types(
         ApprovalQuery,
         RebateQuery,
         AnalyticsQuery,
+        AllocationQuery,
     ),
 )
 RootMutation = merge_types(
@@ -66,6 +68,7 @@ RootMutation = merge_types(
         RebateMutation,
         PromotionMutation,
         TrackingMutation,
+        AllocationMutation,
     ),
 )
 RootSubscription = merge_types(
