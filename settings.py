@@ -212,6 +212,13 @@ class Settings(BaseSettings):
         description="Stock with no sale for this many days (or never sold) is slow-moving.",
     )
 
+    # -- demand forecast (issue 7) -------------------------------------------------------
+    forecast_cron: str = Field(
+        default="",
+        description="Cron expression of the demand forecast job (e.g. '0 3 1 * *': monthly, "
+        "forecasting the current month and the next two); '' = off.",
+    )
+
     @property
     def broker_kind(self) -> str:
         """Which broker ``broker_url`` names: "inprocess", "redis" or "rabbitmq"."""

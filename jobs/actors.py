@@ -57,6 +57,7 @@ JOB_KINDS: dict[str, JobFunction | str] = {
     "reencrypt": "jobs.job_kinds:reencrypt_job",
     "outbox_sweep": "jobs.job_kinds:outbox_sweep_job",
     "rebate_accrual": "jobs.accrual:accrual_job",
+    "forecast": "jobs.forecast:forecast_job",
 }
 """Job-run kinds ``run_job`` knows: a coroutine function or its "module:function" path."""
 

@@ -17,9 +17,12 @@ from domain.enums import OrderStatus
 from domain.forecast import Forecast, NoForecast, forecast_series
 from domain.forecast_methods import Method
 from jobs.forecast import plan, run_forecast
+from jobs.runs import SUCCEEDED
+from jobs.schedules import wanted_schedules
 from store.models import ForecastLine, ForecastRun, ForecastSeries, JobRun
 from store.repositories.forecasts import ForecastRepository, add_months
 from tests.factories import create_order, create_partner, create_product
+from tests.jobs.worker_harness import job_settings, queue_run, running_worker, wait_for_runs
 
 pytestmark = pytest.mark.anyio
 
@@ -165,3 +168,28 @@ async def test_same_job_run_twice_changes_nothing(sessions):
 def test_add_months() -> None:
     assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
     assert add_months(date(2026, 11, 1), 3) == date(2027, 2, 1)
+
+
+async def test_the_forecast_runs_as_a_job_with_its_progress_in_the_run(sessions, settings):
+    await seed(sessions)
+    async with running_worker(job_settings(settings)):
+        run_id = await queue_run(
+            sessions,
+            "forecast",
+            trigger="manual",
+            params={"as_of": "2026-07-10", "history_months": 6},
+        )
+        job = (await wait_for_runs(sessions, [run_id]))[run_id]
+    assert (job.status, job.error_class) == (SUCCEEDED, None)
+    assert (job.progress_done, job.progress_total, job.records_inserted) == (2, 2, 2)
+    async with sessions() as s:
+        run = await ForecastRepository(s).latest_run()
+    assert run is not None
+    assert (run.job_run_id, run.first_month, run.series_forecast) == (run_id, date(2026, 7, 1), 2)
+
+
+def test_the_monthly_schedule_is_off_unless_configured(settings):
+    assert "forecast" not in {w.name for w in wanted_schedules([], settings)}
+    monthly = settings.model_copy(update={"forecast_cron": "0 3 1 * *"})
+    [wanted] = [w for w in wanted_schedules([], monthly) if w.name == "forecast"]
+    assert (wanted.kind, wanted.cron) == ("forecast", "0 3 1 * *")
