@@ -45,6 +45,8 @@ clean:
 # then 1,000 partners' encrypted fields (masked) vs plain columns (channelhub_bench_encryption),
 # then 10,000 records read and mapped from local REST and SOAP stubs vs bare json/lxml parsing,
 # then NetSuite's WSDL parsed vs loaded from the disk and memory caches.
+# Last: sales trends and partner ranking on 1M order lines vs the bare SQL aggregate
+# (channelhub_bench_analytics, seeded once in PostgreSQL with generate_series).
 # BENCH_ARGS passes options to the first, e.g. make bench BENCH_ARGS="--requests 500 --json".
 BENCH_ARGS ?=
 bench: $(BIN)/channelhub
@@ -53,3 +55,4 @@ bench: $(BIN)/channelhub
 	$(BIN)/python bench/connector_read.py
 	$(BIN)/python -m bench.wsdl_cache
 	$(BIN)/python bench/sync_throughput.py
+	$(BIN)/python bench/analytics.py
