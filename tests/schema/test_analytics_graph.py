@@ -9,6 +9,7 @@ from typing import Any
 
 from security.viewer import Role
 from tests.schema.analytics_data import make_sales
+from tests.schema.test_statement_count import counting
 
 D = Decimal
 
@@ -167,3 +168,15 @@ async def test_anonymous_is_refused_and_bad_periods_are_client_errors(sessions, 
         assert body["errors"][0]["message"] == "to: must not be before from"
     body = await gql(RANKING, first=0, **SPRING)
     assert body["errors"][0]["message"] == "first: must be at least 1"
+
+
+async def test_one_aggregate_statement_per_field_plus_one_batch_per_nested_type(app, sessions, gql):
+    data = await make_sales(sessions)
+    regions = [data.region_id(r) for r in (data.north, data.north_east, data.south)]
+    with counting(app) as statements:
+        await gql.data(RANKING, **SPRING)
+    assert len(statements) == 2  # the ranking's GROUP BY, then one batch of partners
+    assert "GROUP BY" in statements[0].upper()
+    with counting(app) as statements:
+        await gql.data(TRENDS, cat=True, regions=regions, **SPRING)
+    assert len(statements) == 2  # the trends' GROUP BY, then one batch of regions
