@@ -17,6 +17,7 @@ from schema.analytics import AnalyticsQuery
 from schema.approvals import ApprovalMutation, ApprovalQuery
 from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.execution import ValueObjectsExecutionContext
+from schema.forecast import ForecastQuery
 from schema.jobs import JobMutation, JobQuery, JobSubscription
 from schema.limits import GraphQLLimits, allow_list_from, build_extensions
 from schema.live import LiveQuery
@@ -55,6 +56,7 @@ RootQuery = merge_types(
         RebateQuery,
         AnalyticsQuery,
         AllocationQuery,
+        ForecastQuery,
     ),
 )
 RootMutation = merge_types(

@@ -4,21 +4,31 @@ the runs, series and lines it writes; the latest run's lines for readers.
 ``monthly_demand`` is a system read for the job (never reachable from GraphQL): units of
 order lines of orders APPROVED or later, per partner × product × calendar month (UTC) of the
 order's ``created_at``, bucketed by a ``CASE`` over the month boundaries so the same SQL runs
-on SQLite and PostgreSQL. Nothing here commits.
+on SQLite and PostgreSQL. ``ForecastReader`` is the scoped read side for the graph: a
+viewer sees the series of partners in its scope, and aggregates over those only. Nothing
+here commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import OrderStatus
-from store.models import ForecastLine, ForecastRun, ForecastSeries, Order, OrderLine
+from store.models import ForecastLine, ForecastRun, ForecastSeries, Order, OrderLine, Partner
+from store.scope import Scope
 
-__all__ = ["DEMAND_STATUSES", "ForecastRepository", "add_months"]
+__all__ = [
+    "DEMAND_STATUSES",
+    "ForecastReader",
+    "ForecastRepository",
+    "GroupTotal",
+    "add_months",
+]
 
 DEMAND_STATUSES = (
     OrderStatus.APPROVED,
@@ -107,3 +117,82 @@ class ForecastRepository:
             .order_by(ForecastLine.series_id, ForecastLine.month)
         )
         return (await self.session.scalars(stmt)).all()
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    """Forecast of one group (a product or a region) for one month, summed over its series.
+
+    ``spread_squared`` is the sum of the squared upper half-widths (``upper - point``):
+    assuming independent series, the group's half-width is its square root."""
+
+    group_id: int | None
+    month: date
+    point: float
+    spread_squared: float
+    series: int
+
+
+class ForecastReader:
+    """Scoped reads of forecast runs for the graph (partners outside the scope are unseen)."""
+
+    def __init__(self, session: AsyncSession, scope: Scope) -> None:
+        self.session = session
+        self.scope = scope
+
+    async def runs(self, limit: int) -> Sequence[ForecastRun]:
+        stmt = select(ForecastRun).order_by(ForecastRun.id.desc()).limit(limit)
+        return (await self.session.scalars(stmt)).all()
+
+    async def run(self, run_id: int | None) -> ForecastRun | None:
+        """Run ``run_id`` (if finished), else the latest finished run."""
+        stmt = select(ForecastRun).where(ForecastRun.status == "DONE")
+        if run_id is not None:
+            stmt = stmt.where(ForecastRun.id == run_id)
+        return await self.session.scalar(stmt.order_by(ForecastRun.id.desc()).limit(1))
+
+    async def series(
+        self, run_id: int, partner_id: int, product_id: int
+    ) -> tuple[ForecastSeries, Sequence[ForecastLine]] | None:
+        row = await self.session.scalar(
+            select(ForecastSeries).where(
+                ForecastSeries.run_id == run_id,
+                ForecastSeries.partner_id == partner_id,
+                ForecastSeries.product_id == product_id,
+                self.scope.via_partner(ForecastSeries.partner_id),
+            )
+        )
+        if row is None:
+            return None
+        lines = await self.session.scalars(
+            select(ForecastLine)
+            .where(ForecastLine.series_id == row.id)
+            .order_by(ForecastLine.month)
+        )
+        return row, lines.all()
+
+    async def totals(self, run_id: int, by: str) -> list[GroupTotal]:
+        """Per month and product (``by="product"``) or partner region (``"region"``)."""
+        group = ForecastSeries.product_id if by == "product" else Partner.region_id
+        spread = ForecastLine.upper - ForecastLine.point
+        stmt = (
+            select(
+                group,
+                ForecastLine.month,
+                func.sum(ForecastLine.point),
+                func.sum(spread * spread),
+                func.count(),
+            )
+            .select_from(ForecastLine)
+            .join(ForecastSeries, ForecastSeries.id == ForecastLine.series_id)
+            .where(ForecastLine.run_id == run_id, self.scope.via_partner(ForecastSeries.partner_id))
+            .group_by(group, ForecastLine.month)
+            .order_by(group, ForecastLine.month)
+        )
+        if by != "product":
+            stmt = stmt.join(Partner, Partner.id == ForecastSeries.partner_id)
+        rows = await self.session.execute(stmt)
+        return [
+            GroupTotal(gid, month, float(point or 0), float(sq or 0), int(n))
+            for gid, month, point, sq, n in rows
+        ]
