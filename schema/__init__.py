@@ -16,6 +16,7 @@ from schema.allocation import AllocationMutation, AllocationQuery
 from schema.analytics import AnalyticsQuery
 from schema.approvals import ApprovalMutation, ApprovalQuery
 from schema.connectors import ConnectorMutation, ConnectorQuery
+from schema.engagement import EngagementMutation, EngagementQuery
 from schema.execution import ValueObjectsExecutionContext
 from schema.forecast import ForecastQuery
 from schema.jobs import JobMutation, JobQuery, JobSubscription
@@ -56,6 +57,7 @@ RootQuery = merge_types(
         RebateQuery,
         AnalyticsQuery,
         AllocationQuery,
+        EngagementQuery,
         ForecastQuery,
     ),
 )
@@ -71,6 +73,7 @@ RootMutation = merge_types(
         PromotionMutation,
         TrackingMutation,
         AllocationMutation,
+        EngagementMutation,
     ),
 )
 RootSubscription = merge_types(

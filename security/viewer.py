@@ -51,6 +51,8 @@ class Permission(StrEnum):
     REBATES_MANAGE = "rebates:manage"
     CREDIT_OVERRIDE = "credit:override"
     TRACKING_WRITE = "tracking:write"
+    ENGAGEMENT_MANAGE = "engagement:manage"
+    ENGAGEMENT_REPORT = "engagement:report"
 
 
 _P = Permission
@@ -73,6 +75,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.REBATES_MANAGE,
             _P.CREDIT_OVERRIDE,
             _P.TRACKING_WRITE,
+            _P.ENGAGEMENT_MANAGE,
+            _P.ENGAGEMENT_REPORT,
         }
     ),
     Role.REGION_MANAGER: frozenset(
@@ -84,9 +88,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.ORDERS_MANAGE,
             _P.REVEAL_CONTACT,
             _P.TRACKING_WRITE,
+            _P.ENGAGEMENT_MANAGE,
+            _P.ENGAGEMENT_REPORT,
         }
     ),
-    Role.DEALER: frozenset({_P.CHANNEL_READ, _P.STOCK_WRITE, _P.ORDERS_PLACE, _P.REVEAL_CONTACT}),
+    Role.DEALER: frozenset(
+        {_P.CHANNEL_READ, _P.STOCK_WRITE, _P.ORDERS_PLACE, _P.REVEAL_CONTACT, _P.ENGAGEMENT_REPORT}
+    ),
     Role.ERP_ADMIN: frozenset({_P.CONNECTORS_MANAGE, _P.JOBS_MANAGE, _P.TRACKING_WRITE}),
     Role.SECURITY_AUDITOR: frozenset({_P.CHANNEL_READ, _P.AUDIT_READ}),
     Role.SERVICE: frozenset(),
