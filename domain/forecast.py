@@ -16,6 +16,7 @@ Interface (others call these names)::
     choose_models(backtests) -> dict[SeriesClass, Method] # lowest WAPE per class
     NoForecast(reason, message)                          # an outcome, also raisable
     class NoForecastReason(StrEnum): NO_HISTORY, NO_DEMAND, TOO_SHORT
+    forecast_reorder(projected, minimum, maximum, multiple, demand) -> int
 
 History is a sequence of monthly quantities, oldest first, one per month with zeros filled in
 (the caller builds it from order lines). Quantities are units: ``float`` math.
@@ -281,3 +282,30 @@ def choose_models(backtests: Iterable[Backtest]) -> dict[SeriesClass, Method]:
             best[s.series_class] = key
             chosen[s.series_class] = s.method
     return chosen
+
+
+def forecast_reorder(
+    projected: int, minimum: int, maximum: int, multiple: int, demand: float
+) -> int:
+    """What to reorder so stock stays at or above ``minimum`` after the forecast ``demand``
+    (units over the forecast horizon): 0 when ``projected - demand >= minimum``; otherwise
+    the larger of ``maximum - projected`` (the min/max rule) and ``⌈minimum + demand -
+    projected⌉``, rounded up to ``multiple``. With no demand it is the min/max rule.
+
+    >>> forecast_reorder(15, 20, 100, 12, 0.0)      # the plain rule: 85 → 96
+    96
+    >>> forecast_reorder(15, 20, 100, 12, 120.0)    # 20 + 120 - 15 = 125 → 132
+    132
+    >>> forecast_reorder(50, 20, 100, 12, 40.0)     # 50 - 40 < 20: max(50, 10) → 60
+    60
+    >>> forecast_reorder(50, 20, 100, 12, 30.0)     # 50 - 30 = 20: enough
+    0
+    """
+    if multiple < 1:
+        raise ValueError("multiple must be at least 1")
+    if demand < 0 or not math.isfinite(demand):
+        raise ValueError("demand must be a finite number at least 0")
+    if projected - demand >= minimum:
+        return 0
+    need = max(maximum - projected, math.ceil(minimum + demand - projected))
+    return -(-need // multiple) * multiple

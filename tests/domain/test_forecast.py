@@ -15,6 +15,7 @@ from domain.forecast import (
     backtest,
     choose_models,
     classify,
+    forecast_reorder,
     forecast_series,
     summarize,
 )
@@ -157,3 +158,15 @@ def test_choose_models_lowest_wape_ties_to_default() -> None:
     assert chosen[SeriesClass.LUMPY] is Method.TSB  # tie -> the class default
     assert chosen[SeriesClass.ERRATIC] is Method.SES  # nothing scored -> default
     assert chosen[SeriesClass.INTERMITTENT] is Method.SBA
+
+
+def test_forecast_reorder_worked_examples() -> None:
+    assert forecast_reorder(15, 20, 100, 12, 0.0) == 96  # the plain min/max rule
+    assert forecast_reorder(15, 20, 100, 12, 120.0) == 132
+    assert forecast_reorder(50, 20, 100, 12, 40.0) == 60
+    assert forecast_reorder(50, 20, 100, 12, 30.0) == 0  # exactly at the minimum
+    assert forecast_reorder(50, 20, 100, 1, 30.5) == 50  # max(50, ceil(0.5)=1)
+    with pytest.raises(ValueError, match="multiple"):
+        forecast_reorder(0, 0, 0, 0, 1.0)
+    with pytest.raises(ValueError, match="demand"):
+        forecast_reorder(0, 0, 0, 1, -1.0)
