@@ -219,6 +219,18 @@ class Settings(BaseSettings):
         "forecasting the current month and the next two); '' = off.",
     )
 
+    # -- channel health (issue 7) --------------------------------------------------------
+    health_score_cron: str = Field(
+        default="",
+        description="Cron expression of the health-score job (e.g. '0 4 1 * *': monthly, "
+        "scoring the month just ended); '' = off.",
+    )
+    health_weights: str = Field(
+        default="",
+        description='Health component weights as JSON, e.g. {"target": 30, "payment": 20}; '
+        "non-negative, summing to more than 0; '' = the built-in defaults.",
+    )
+
     @property
     def broker_kind(self) -> str:
         """Which broker ``broker_url`` names: "inprocess", "redis" or "rabbitmq"."""

@@ -58,6 +58,7 @@ JOB_KINDS: dict[str, JobFunction | str] = {
     "outbox_sweep": "jobs.job_kinds:outbox_sweep_job",
     "rebate_accrual": "jobs.accrual:accrual_job",
     "forecast": "jobs.forecast:forecast_job",
+    "health_scores": "jobs.health:health_job",
 }
 """Job-run kinds ``run_job`` knows: a coroutine function or its "module:function" path."""
 

@@ -77,6 +77,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("outbox-sweep", "outbox_sweep", lambda settings: settings.outbox_sweep_cron),
     PeriodicJob("rebate-accrual", "rebate_accrual", lambda settings: settings.rebate_accrual_cron),
     PeriodicJob("forecast", "forecast", lambda settings: settings.forecast_cron),
+    PeriodicJob("health-scores", "health_scores", lambda settings: settings.health_score_cron),
 ]
 """Periodic jobs by schedule name; ``kind`` is the job run kind the worker runs."""
 

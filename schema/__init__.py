@@ -19,6 +19,7 @@ from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.engagement import EngagementMutation, EngagementQuery
 from schema.execution import ValueObjectsExecutionContext
 from schema.forecast import ForecastQuery
+from schema.health import HealthQuery
 from schema.jobs import JobMutation, JobQuery, JobSubscription
 from schema.limits import GraphQLLimits, allow_list_from, build_extensions
 from schema.live import LiveQuery
@@ -58,6 +59,7 @@ RootQuery = merge_types(
         AnalyticsQuery,
         AllocationQuery,
         EngagementQuery,
+        HealthQuery,
         ForecastQuery,
     ),
 )
