@@ -18,6 +18,7 @@ from typing import Annotated, cast
 
 import strawberry
 
+from domain.forecast import forecast_reorder
 from resolvers import stock_control as service
 from resolvers.connections import read_page, window
 from resolvers.mutations.common import Caller
@@ -35,6 +36,7 @@ from schema.types.stock import Location, StockLevel
 from store import models
 from store.base import utcnow
 from store.repositories import stock_analytics as analytics
+from store.repositories.forecasts import ForecastReader
 from store.repositories.stock_alerts import (
     AlertFilter,
     StockAlertRepository,
@@ -133,6 +135,16 @@ class ReorderSuggestion:
     in_transit: int
     projected: int = strawberry.field(description="On hand - reserved + in transit.")
     quantity: int = strawberry.field(description="Maximum - projected, up to the multiple.")
+    forecast_demand: float | None = strawberry.field(
+        default=None,
+        description="Units the latest demand forecast expects at this location's partner "
+        "over its horizon (null: no forecast).",
+    )
+    forecast_quantity: int | None = strawberry.field(
+        default=None,
+        description="What to order to stay at the minimum after the forecast demand "
+        "(domain.forecast.forecast_reorder); null without a forecast.",
+    )
 
 
 @strawberry.type(description="Stock value in one ageing bucket (days since last received).")
@@ -230,6 +242,9 @@ class StockControlQuery:
                 location_id=location_id,
                 partner_id=partner_id,
             )
+            demand = await ForecastReader(session, ctx.scope).demand_at_locations(
+                [(s.rule.location_id, s.rule.product_id) for s in found]
+            )
         return [
             ReorderSuggestion(
                 rule=cast(ReorderRule, s.rule),
@@ -238,8 +253,15 @@ class StockControlQuery:
                 in_transit=s.in_transit,
                 projected=s.projected,
                 quantity=s.quantity,
+                forecast_demand=units,
+                forecast_quantity=None
+                if units is None
+                else forecast_reorder(
+                    s.projected, s.rule.minimum, s.rule.maximum, s.rule.multiple, units
+                ),
             )
             for s in found
+            for units in [demand.get((s.rule.location_id, s.rule.product_id))]
         ]
 
     @strawberry.field(

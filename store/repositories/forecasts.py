@@ -15,11 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import OrderStatus
-from store.models import ForecastLine, ForecastRun, ForecastSeries, Order, OrderLine, Partner
+from store.models import (
+    ForecastLine,
+    ForecastRun,
+    ForecastSeries,
+    Location,
+    Order,
+    OrderLine,
+    Partner,
+)
 from store.scope import Scope
 
 __all__ = [
@@ -196,3 +204,33 @@ class ForecastReader:
             GroupTotal(gid, month, float(point or 0), float(sq or 0), int(n))
             for gid, month, point, sq, n in rows
         ]
+
+    async def demand_at_locations(
+        self, pairs: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], float]:
+        """Forecast units over the horizon of the latest finished run per (location, product):
+        the series of the location's partner for that product (one statement; pairs with no
+        partner or no forecast are absent)."""
+        if not pairs:
+            return {}
+        latest = (
+            select(ForecastRun.id)
+            .where(ForecastRun.status == "DONE")
+            .order_by(ForecastRun.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(Location.id, ForecastSeries.product_id, func.sum(ForecastLine.point))
+            .select_from(ForecastLine)
+            .join(ForecastSeries, ForecastSeries.id == ForecastLine.series_id)
+            .join(Location, Location.partner_id == ForecastSeries.partner_id)
+            .where(
+                ForecastLine.run_id == latest,
+                tuple_(Location.id, ForecastSeries.product_id).in_(sorted(set(pairs))),
+                self.scope.via_partner(ForecastSeries.partner_id),
+            )
+            .group_by(Location.id, ForecastSeries.product_id)
+        )
+        rows = await self.session.execute(stmt)
+        return {(loc, product): float(units or 0) for loc, product, units in rows}

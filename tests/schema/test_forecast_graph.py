@@ -15,7 +15,15 @@ from domain.enums import OrderStatus
 from jobs.forecast import run_forecast
 from schema.node import encode_id
 from security.viewer import Role
-from tests.factories import create_order, create_partner, create_product, create_region
+from store.models import Partner, Product, ReorderRule
+from tests.factories import (
+    create_location,
+    create_order,
+    create_partner,
+    create_product,
+    create_region,
+    create_stock,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -95,3 +103,43 @@ async def test_no_run_and_bad_ids(sessions, gql_as):
     assert body["data"] is None or body["data"]["forecast"] is None
     assert "expected a Partner id" in body["errors"][0]["message"]
     assert "errors" in await gql_as(None)(RUNS)
+
+
+REORDER = """{ reorderSuggestions { projected quantity forecastDemand forecastQuantity
+  rule { location { code } } } }"""
+
+
+async def test_reorder_suggestions_use_the_latest_forecast(sessions, gql_as):
+    ids = await seed(sessions)
+    async with sessions.begin() as s:
+        a, b = await s.get(Partner, ids["a"]), await s.get(Partner, ids["b"])
+        cola = await s.get(Product, ids["cola"])
+        assert a is not None and b is not None and cola is not None
+        for partner, code in ((a, "SITE-A"), (b, "SITE-B")):
+            site = await create_location(s, partner=partner, code=code)
+            await create_stock(s, location=site, product=cola, on_hand=15)
+            s.add(ReorderRule(location_id=site.id, product_id=cola.id, minimum=20, maximum=40))
+        warehouse = await create_location(s, code="WH")
+        s.add(ReorderRule(location_id=warehouse.id, product_id=cola.id, minimum=5, maximum=9))
+    admin = gql_as(Role.BRAND_ADMIN)
+    before = {
+        x["rule"]["location"]["code"]: x for x in (await admin.data(REORDER))["reorderSuggestions"]
+    }
+    assert before["SITE-B"]["forecastDemand"] is None
+    assert before["SITE-B"]["forecastQuantity"] is None
+
+    await run_forecast(sessions, as_of=date(2026, 7, 3), history_months=6)
+    after = {
+        x["rule"]["location"]["code"]: x for x in (await admin.data(REORDER))["reorderSuggestions"]
+    }
+    site_b = after["SITE-B"]
+    # B sold 20 a month: 60 over three months; 20 + 60 - 15 = 65 beats 40 - 15 = 25
+    assert site_b["forecastDemand"] == pytest.approx(60.0)
+    assert (site_b["quantity"], site_b["forecastQuantity"]) == (25, 65)
+    assert after["SITE-A"]["forecastDemand"] > 0
+    assert after["WH"]["forecastDemand"] is None  # a brand warehouse has no partner series
+
+    dealer = gql_as(Role.DEALER, partner=ids["a"])
+    mine = (await dealer.data(REORDER))["reorderSuggestions"]
+    assert [x["rule"]["location"]["code"] for x in mine] == ["SITE-A"]
+    assert mine[0]["forecastDemand"] == after["SITE-A"]["forecastDemand"]
