@@ -171,7 +171,7 @@ async def partner_sales(
         sales_base(scope, start, end)
         .add_columns(Order.partner_id.label("partner_id"), amount, quantity)
         .group_by(Order.partner_id)
-        .subquery()
+        .cte("sold")  # one aggregate, read twice (a subquery would compute it twice)
     )
     held = (
         select(Location.partner_id.label("partner_id"), func.sum(StockLevel.on_hand).label("qty"))
