@@ -15,6 +15,7 @@ from schema.node import encode_id
 from security.viewer import Role
 from store.models import AllocationRun
 from tests.factories import create_order, create_partner, create_product, create_region, create_tier
+from tests.schema.test_statement_count import counting
 
 PREVIEW = """mutation($input: PreviewAllocationInput!) {
   previewAllocation(input: $input) {
@@ -211,3 +212,32 @@ async def test_bad_input_is_typed_and_stores_nothing(sessions, gql):
     assert unknown["__typename"] == "NotFoundError"
     async with sessions() as s:
         assert await s.scalar(select(func.count()).select_from(AllocationRun)) == 0
+
+
+async def test_sell_through_favours_the_fastest_seller(sessions, gql):
+    ids = await setup(sessions)
+    # only C delivered anything (30 units) lately: it is served first, A and B get the rest
+    # (zero sell-through shares by request: 4 units over 6 and 4 → 2.4, 1.6 → 2, 2)
+    payload = (
+        await gql.data(
+            PREVIEW, input={"product": ids["product"], "stock": 6, "rule": "SELL_THROUGH"}
+        )
+    )["previewAllocation"]
+    assert lines(payload) == [("A", 6, 2), ("B", 4, 2), ("C", 2, 2)]
+    assert "sell-through 30" in payload["run"]["lines"][2]["explanation"]
+
+
+async def test_statements_do_not_grow_with_runs(app, sessions, gql):
+    ids = await setup(sessions)
+    query = """{ allocationRuns(first: 10) {
+      nodes { id lines { allocated partner { code } } product { sku } } } }"""
+    inp = {"product": ids["product"], "stock": 3, "rule": "PROPORTIONAL"}
+    await gql.data(PREVIEW, input=inp)
+    with counting(app) as one:
+        await gql.data(query)
+    for _ in range(3):
+        await gql.data(PREVIEW, input=inp)
+    with counting(app) as four:
+        data = await gql.data(query)
+    assert len(data["allocationRuns"]["nodes"]) == 4
+    assert len(one) == len(four) == 4  # runs, their lines, one batch of partners, of products

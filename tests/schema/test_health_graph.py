@@ -13,6 +13,7 @@ from schema.node import encode_id
 from security.viewer import Role
 from store.repositories.health import HealthScoreWrites
 from tests.factories import create_partner, create_region
+from tests.schema.test_statement_count import counting
 
 D = Decimal
 C = HealthComponent
@@ -116,3 +117,11 @@ async def test_bad_period_is_refused(sessions, gql):
     body = await gql(REPORT, period="2026-3")
     assert body["data"] is None
     assert "period" in body["errors"][0]["message"]
+
+
+async def test_report_statements_do_not_grow_with_partners(app, sessions, gql):
+    await seed(sessions)
+    with counting(app) as statements:
+        data = await gql.data(REPORT, period="2026-03")
+    assert len(data["healthReport"]["drops"]) == 2
+    assert len(statements) == 2  # the joined months, then one batch of partners
