@@ -14,14 +14,16 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime
+from typing import Literal
 
 import strawberry
 
+from resolvers import forecast as service
+from resolvers.forecast import ForecastRun as StoredRun
+from resolvers.forecast import GroupTotal
 from schema.context import Info
 from schema.node import decode_typed_id, encode_id
 from schema.permissions import CHANNEL_READERS
-from store import models
-from store.repositories.forecasts import ForecastReader, GroupTotal
 
 
 @strawberry.type(description="One run of the demand forecast job.")
@@ -82,7 +84,8 @@ class ForecastTotal:
     series: int
 
 
-def run_of(row: models.ForecastRun) -> ForecastRun:
+def run_of(row: StoredRun) -> ForecastRun:
+    """The graph type of a stored forecast run."""
     metrics = json.loads(row.metrics_json or "{}")
     return ForecastRun(
         id=encode_id("ForecastRun", row.id),
@@ -121,8 +124,7 @@ def _run_pk(run: strawberry.ID | None) -> int | None:
 class ForecastQuery:
     @strawberry.field(permission_classes=CHANNEL_READERS, description="Latest runs first.")
     async def forecast_runs(self, info: Info, limit: int = 20) -> list[ForecastRun]:
-        async with info.context.sessions() as session:
-            rows = await ForecastReader(session, info.context.scope).runs(max(1, min(limit, 100)))
+        rows = await service.list_runs(info.context.sessions, info.context.scope, limit)
         return [run_of(row) for row in rows]
 
     @strawberry.field(
@@ -139,12 +141,10 @@ class ForecastQuery:
     ) -> ForecastSeries | None:
         partner_pk = decode_typed_id(partner, "Partner")
         product_pk = decode_typed_id(product, "Product")
-        async with info.context.sessions() as session:
-            reader = ForecastReader(session, info.context.scope)
-            found = await reader.run(_run_pk(run))
-            result = (
-                None if found is None else await reader.series(found.id, partner_pk, product_pk)
-            )
+        ctx = info.context
+        result = await service.find_series(
+            ctx.sessions, ctx.scope, _run_pk(run), partner_pk, product_pk
+        )
         if result is None:
             return None
         row, lines = result
@@ -186,9 +186,9 @@ class ForecastQuery:
         return await _totals(info, run, "region", "Region")
 
 
-async def _totals(info: Info, run: strawberry.ID | None, by: str, kind: str) -> list[ForecastTotal]:
-    async with info.context.sessions() as session:
-        reader = ForecastReader(session, info.context.scope)
-        found = await reader.run(_run_pk(run))
-        rows = [] if found is None else await reader.totals(found.id, by)
+async def _totals(
+    info: Info, run: strawberry.ID | None, by: Literal["product", "region"], kind: str
+) -> list[ForecastTotal]:
+    ctx = info.context
+    rows = await service.run_totals(ctx.sessions, ctx.scope, _run_pk(run), by)
     return [_total(kind, row) for row in rows]

@@ -18,9 +18,9 @@ from typing import Annotated, cast
 
 import strawberry
 
-from domain.forecast import forecast_reorder
 from resolvers import stock_control as service
 from resolvers.connections import read_page, window
+from resolvers.forecast import forecast_reorder, reorder_demand
 from resolvers.mutations.common import Caller
 from schema.connection import Connection, page_parts
 from schema.context import Info
@@ -36,7 +36,6 @@ from schema.types.stock import Location, StockLevel
 from store import models
 from store.base import utcnow
 from store.repositories import stock_analytics as analytics
-from store.repositories.forecasts import ForecastReader
 from store.repositories.stock_alerts import (
     AlertFilter,
     StockAlertRepository,
@@ -242,8 +241,8 @@ class StockControlQuery:
                 location_id=location_id,
                 partner_id=partner_id,
             )
-            demand = await ForecastReader(session, ctx.scope).demand_at_locations(
-                [(s.rule.location_id, s.rule.product_id) for s in found]
+            demand = await reorder_demand(
+                session, ctx.scope, [(s.rule.location_id, s.rule.product_id) for s in found]
             )
         return [
             ReorderSuggestion(
