@@ -24,6 +24,7 @@ from tests.factories import (
     create_region,
     create_stock,
 )
+from tests.schema.test_statement_count import counting
 
 pytestmark = pytest.mark.anyio
 
@@ -143,3 +144,32 @@ async def test_reorder_suggestions_use_the_latest_forecast(sessions, gql_as):
     mine = (await dealer.data(REORDER))["reorderSuggestions"]
     assert [x["rule"]["location"]["code"] for x in mine] == ["SITE-A"]
     assert mine[0]["forecastDemand"] == after["SITE-A"]["forecastDemand"]
+
+
+BOTH = TOTALS[:-1] + " forecastRuns { seriesTotal } }"
+
+
+async def test_statements_do_not_grow_with_the_series(app, sessions, gql_as):
+    ids = await seed(sessions)
+    admin = gql_as(Role.BRAND_ADMIN)
+    await run_forecast(sessions, as_of=date(2026, 7, 3), history_months=6)
+    with counting(app) as few:
+        small = await admin.data(BOTH)
+    async with sessions.begin() as s:
+        cola = await s.get(Product, ids["cola"])
+        assert cola is not None
+        for _ in range(4):
+            partner = await create_partner(s, region=await create_region(s))
+            for month in range(1, 7):
+                await create_order(
+                    s,
+                    partner=partner,
+                    lines=[(cola, 5)],
+                    status=OrderStatus.APPROVED,
+                    created_at=datetime(2026, month, 10, tzinfo=UTC),
+                )
+    await run_forecast(sessions, as_of=date(2026, 7, 3), history_months=6)
+    with counting(app) as many:
+        large = await admin.data(BOTH)
+    assert len(large["forecastByRegion"]) == 3 * len(small["forecastByRegion"])
+    assert len(many) == len(few) <= 6
