@@ -36,6 +36,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.forecast import (
@@ -155,43 +156,60 @@ def _pooled_wape(backtests: list[Backtest]) -> float | None:
     return sum(b.abs_error for b in backtests) / total if total > 0 else None
 
 
-def _series_row(run: ForecastRun, key: Key, outcome: SeriesOutcome) -> ForecastSeries:
-    row = ForecastSeries(run_id=run.id, partner_id=key[0], product_id=key[1])
+def _series_row(run: ForecastRun, key: Key, outcome: SeriesOutcome) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(_SERIES_COLUMNS)
+    row.update(run_id=run.id, partner_id=key[0], product_id=key[1])
     if outcome.forecast is not None:
         f = outcome.forecast
-        row.status, row.series_class, row.method = "FORECAST", str(f.series_class), str(f.method)
-        row.adi, row.cv2, row.sigma = f.adi, f.cv2, f.sigma
+        row.update(status="FORECAST", series_class=str(f.series_class), method=str(f.method))
+        row.update(adi=f.adi, cv2=f.cv2, sigma=f.sigma)
         if outcome.backtest is not None:
-            row.backtest_mase, row.backtest_wape = outcome.backtest.mase, outcome.backtest.wape
+            row.update(backtest_mase=outcome.backtest.mase, backtest_wape=outcome.backtest.wape)
     elif outcome.no_forecast is not None:
-        row.status, row.reason = "NO_FORECAST", str(outcome.no_forecast.reason)
-        row.message = outcome.no_forecast.message
+        row.update(status="NO_FORECAST", reason=str(outcome.no_forecast.reason))
+        row.update(message=outcome.no_forecast.message)
     else:
-        row.status, row.reason, row.message = "FAILED", "error", outcome.error
+        row.update(status="FAILED", reason="error", message=outcome.error)
     return row
 
 
+_SERIES_COLUMNS = (
+    "status",
+    "reason",
+    "message",
+    "series_class",
+    "method",
+    "adi",
+    "cv2",
+    "sigma",
+    "backtest_mase",
+    "backtest_wape",
+)
+
+
 async def _store(session: AsyncSession, run: ForecastRun, result: Plan) -> None:
-    for key in sorted(result.outcomes):
-        outcome = result.outcomes[key]
-        row = _series_row(run, key, outcome)
-        session.add(row)
-        await session.flush()
-        if outcome.forecast is None:
-            continue
-        f = outcome.forecast
-        for step, (point, low, high) in enumerate(zip(f.points, f.lower, f.upper, strict=True)):
-            session.add(
-                ForecastLine(
-                    series_id=row.id,
-                    run_id=run.id,
-                    month=add_months(run.first_month, step),
-                    step=step + 1,
-                    point=point,
-                    lower=low,
-                    upper=high,
-                )
-            )
+    """Bulk-insert the series (ids returned in order) and then their lines."""
+    keys = sorted(result.outcomes)
+    if keys:
+        rows = [_series_row(run, key, result.outcomes[key]) for key in keys]
+        stmt = insert(ForecastSeries).returning(ForecastSeries.id, sort_by_parameter_order=True)
+        series_ids = list((await session.execute(stmt, rows)).scalars())
+        lines = [
+            {
+                "series_id": series_id,
+                "run_id": run.id,
+                "month": add_months(run.first_month, step),
+                "step": step + 1,
+                "point": point,
+                "lower": low,
+                "upper": high,
+            }
+            for key, series_id in zip(keys, series_ids, strict=True)
+            if (f := result.outcomes[key].forecast) is not None
+            for step, (point, low, high) in enumerate(zip(f.points, f.lower, f.upper, strict=True))
+        ]
+        if lines:
+            await session.execute(insert(ForecastLine), lines)
     outcomes = list(result.outcomes.values())
     run.series_total = len(outcomes)
     run.series_forecast = sum(1 for o in outcomes if o.forecast is not None)
