@@ -124,8 +124,8 @@ class HealthReport:
 def _period(value: str) -> str:
     try:
         month_start(value)
-    except HealthRuleError as error:
-        raise ClientError(f"period: {error.message}") from None
+    except HealthRuleError:  # the message does not echo the value given
+        raise ClientError('period: must be a month as "YYYY-MM"') from None
     return value
 
 
