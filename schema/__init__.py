@@ -18,6 +18,7 @@ from schema.approvals import ApprovalMutation, ApprovalQuery
 from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.engagement import EngagementMutation, EngagementQuery
 from schema.execution import ValueObjectsExecutionContext
+from schema.feedback import FeedbackMutation, FeedbackQuery
 from schema.forecast import ForecastQuery
 from schema.health import HealthQuery
 from schema.jobs import JobMutation, JobQuery, JobSubscription
@@ -59,6 +60,7 @@ RootQuery = merge_types(
         AnalyticsQuery,
         AllocationQuery,
         EngagementQuery,
+        FeedbackQuery,
         HealthQuery,
         ForecastQuery,
     ),
@@ -76,6 +78,7 @@ RootMutation = merge_types(
         TrackingMutation,
         AllocationMutation,
         EngagementMutation,
+        FeedbackMutation,
     ),
 )
 RootSubscription = merge_types(
