@@ -30,9 +30,12 @@ from domain.points import redeem as redeem_points
 from store.models import FundLedgerEntry, Partner, Reward, RewardRedemption
 from store.scope import Scope
 
+PRIORITY_SUPPLY = "PRIORITY_SUPPLY"
+
 __all__ = [
     "POINTS_CURRENCY",
     "POINTS_FUND",
+    "PRIORITY_SUPPLY",
     "PointsRepository",
     "PointsStoreError",
     "RewardNotFound",
@@ -141,3 +144,46 @@ class PointsRepository:
         self.session.add(redemption)
         await self.session.flush()
         return redemption
+
+    async def priority_multipliers(
+        self, partner_ids: list[int], per_right: Decimal = Decimal("0.5")
+    ) -> dict[int, Decimal]:
+        """Allocation weight multipliers from redeemed, not yet consumed priority supply
+        rights: ``1 + per_right`` per right (partners without one are absent). One statement."""
+        if not partner_ids:
+            return {}
+        stmt = (
+            select(RewardRedemption.partner_id, func.count())
+            .join(Reward, Reward.id == RewardRedemption.reward_id)
+            .where(
+                Reward.kind == PRIORITY_SUPPLY,
+                RewardRedemption.consumed_by_allocation_run_id.is_(None),
+                RewardRedemption.partner_id.in_(sorted(set(partner_ids))),
+                self.scope.via_partner(RewardRedemption.partner_id),
+            )
+            .group_by(RewardRedemption.partner_id)
+        )
+        rows = await self.session.execute(stmt)
+        return {pid: Decimal(1) + per_right * count for pid, count in rows}
+
+    async def consume_priority_rights(self, partner_ids: list[int], run_id: int) -> int:
+        """Mark the partners' open priority supply rights as used by allocation run
+        ``run_id`` (call when the run is applied); returns how many were consumed."""
+        if not partner_ids:
+            return 0
+        rows = list(
+            await self.session.scalars(
+                select(RewardRedemption)
+                .join(Reward, Reward.id == RewardRedemption.reward_id)
+                .where(
+                    Reward.kind == PRIORITY_SUPPLY,
+                    RewardRedemption.consumed_by_allocation_run_id.is_(None),
+                    RewardRedemption.partner_id.in_(sorted(set(partner_ids))),
+                    self.scope.via_partner(RewardRedemption.partner_id),
+                )
+            )
+        )
+        for row in rows:
+            row.consumed_by_allocation_run_id = run_id
+        await self.session.flush()
+        return len(rows)

@@ -77,3 +77,32 @@ async def test_earn_balance_and_redeem(settings: Settings) -> None:
                 await repo.redeem(partner_id, "PRIO", "dealer-2")
     finally:
         await engine.dispose()
+
+
+async def test_priority_supply_rights_raise_allocation_weight_once(settings: Settings) -> None:
+    engine = create_engine(settings)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions.begin() as session:
+            partner = await create_partner(session)
+            other = await create_partner(session)
+            session.add(
+                Reward(code="PRIO", name="Priority", kind="PRIORITY_SUPPLY", cost_points=10)
+            )
+            session.add(
+                Reward(code="MKT", name="Market support", kind="MARKET_SUPPORT", cost_points=10)
+            )
+            repo = PointsRepository(session, Scope.everything())
+            await repo.earn(partner.id, 100, "task", 1, "system")
+            await repo.redeem(partner.id, "PRIO", "dealer")
+            await repo.redeem(partner.id, "PRIO", "dealer")
+            await repo.redeem(partner.id, "MKT", "dealer")
+            ids = [partner.id, other.id]
+            assert await repo.priority_multipliers(ids) == {partner.id: Decimal("2.0")}
+            assert await repo.consume_priority_rights(ids, run_id=7) == 2
+            assert await repo.priority_multipliers(ids) == {}
+            assert await repo.priority_multipliers([]) == {}
+            outside = PointsRepository(session, Scope(partner_ids=frozenset({other.id})))
+            assert await outside.consume_priority_rights([partner.id], run_id=8) == 0
+    finally:
+        await engine.dispose()
