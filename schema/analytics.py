@@ -20,6 +20,7 @@ from schema.context import Info
 from schema.errors import ClientError
 from schema.node import decode_typed_id
 from schema.permissions import CHANNEL_READERS
+from store.base import utcnow
 
 if TYPE_CHECKING:
     from schema.types.partner import Partner
@@ -126,6 +127,12 @@ def ranking(found: service.Ranking) -> PartnerRanking:
     )
 
 
+def _months_before(day: date, months: int) -> date:
+    """The first day of the month ``months`` before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def _ids(given: list[strawberry.ID] | None, kind: str) -> list[int]:
     return [decode_typed_id(i, kind) for i in given or []]
 
@@ -136,23 +143,25 @@ class AnalyticsQuery:
         permission_classes=CHANNEL_READERS,
         description="Monthly sales (orders APPROVED or later) from `from`'s month to `to`'s, "
         "one series per listed region's subtree (none: everything you may see), optionally "
-        "per product category, with year-over-year growth.",
+        "per product category, with year-over-year growth. Defaults: `to` today (UTC), `from` "
+        "the 12 months up to `to`'s month.",
     )
     async def sales_trends(
         self,
         info: Info,
-        from_: Annotated[date, strawberry.argument(name="from")],
-        to: date,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
         regions: list[strawberry.ID] | None = None,
         by_category: bool = False,
     ) -> list[SalesTrendSeries]:
         ctx = info.context
+        end = to or utcnow().date()
         try:
             found = await service.sales_trends(
                 ctx.sessions,
                 ctx.scope,
-                start=from_,
-                end=to,
+                start=from_ or _months_before(end, 11),
+                end=end,
                 region_ids=_ids(regions, "Region"),
                 by_category=by_category,
             )
@@ -164,21 +173,24 @@ class AnalyticsQuery:
         permission_classes=CHANNEL_READERS,
         description="Partners by sales from `from` to `to` (whole UTC days, inclusive): amount, "
         "share, cumulative share and sell-through, highest first (ties by code); `region` "
-        "limits it to a region's subtree, `first` cuts the list (not the total).",
+        "limits it to a region's subtree, `first` cuts the list (not the total). Defaults: `to` "
+        "today (UTC), `from` 1 January of `to`'s year.",
     )
     async def partner_ranking(
         self,
         info: Info,
-        from_: Annotated[date, strawberry.argument(name="from")],
-        to: date,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
         region: strawberry.ID | None = None,
         first: int | None = None,
     ) -> PartnerRanking:
         ctx = info.context
         region_id = None if region is None else decode_typed_id(region, "Region")
+        end = to or utcnow().date()
+        start = from_ or date(end.year, 1, 1)
         try:
             found = await service.partner_ranking(
-                ctx.sessions, ctx.scope, start=from_, end=to, region_id=region_id, limit=first
+                ctx.sessions, ctx.scope, start=start, end=end, region_id=region_id, limit=first
             )
         except service.AnalyticsInputError as error:
             raise ClientError(str(error)) from None

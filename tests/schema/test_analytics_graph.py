@@ -4,6 +4,7 @@ growth, Pareto shares with ties, sell-through, each role seeing only its scope, 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -180,3 +181,22 @@ async def test_one_aggregate_statement_per_field_plus_one_batch_per_nested_type(
     with counting(app) as statements:
         await gql.data(TRENDS, cat=True, regions=regions, **SPRING)
     assert len(statements) == 2  # the trends' GROUP BY, then one batch of regions
+
+
+async def test_default_periods_are_the_last_twelve_months_and_the_year_to_date(sessions, gql):
+    await make_sales(sessions)
+    today = datetime.now(UTC).date()
+    index = today.year * 12 + today.month - 1 - 11
+    twelve = {"from": date(index // 12, index % 12 + 1, 1).isoformat(), "to": today.isoformat()}
+    year = {"from": date(today.year, 1, 1).isoformat(), "to": today.isoformat()}
+    defaults = "{ salesTrends { points { month amount } } partnerRanking { start end total } }"
+    found = await gql.data(defaults)
+    assert found["partnerRanking"]["start"] == year["from"]
+    assert found["partnerRanking"]["end"] == year["to"]
+    explicit = await gql.data(RANKING, **year)
+    assert found["partnerRanking"]["total"] == explicit["partnerRanking"]["total"]
+    trends = await gql.data(TRENDS, cat=False, **twelve)
+    assert found["salesTrends"] == [
+        {"points": [{"month": p["month"], "amount": p["amount"]} for p in s["points"]]}
+        for s in trends["salesTrends"]
+    ]
