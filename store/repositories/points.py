@@ -14,6 +14,11 @@ Exception tree (all ``ValueError``; nothing is written when one is raised)::
     ├── RewardNotFound(code)           no active reward of that code
     └── (domain) InsufficientPoints    from ``domain.points.redeem``: beyond the balance
 
+``earn_purchase_points`` posts purchase-volume points for delivered or closed orders (one
+entry per order; meant for a periodic job). ``priority_multipliers`` gives allocation weight
+multipliers from redeemed ``PRIORITY_SUPPLY`` rewards not yet used, and
+``consume_priority_rights`` marks them used by an applied allocation run.
+
 Earnings are idempotent per source: ``earn`` does nothing when the same (rule, source) has
 already posted. Nothing here commits; ``redeem`` locks the partner row (PostgreSQL) so two
 concurrent redemptions cannot both spend the same points.
@@ -26,8 +31,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.enums import OrderStatus
+from domain.points import Earning, EarningKind, PointsRules, points_for, validate_rules
 from domain.points import redeem as redeem_points
-from store.models import FundLedgerEntry, Partner, Reward, RewardRedemption
+from store.models import FundLedgerEntry, Order, Partner, Reward, RewardRedemption
 from store.scope import Scope
 
 PRIORITY_SUPPLY = "PRIORITY_SUPPLY"
@@ -42,6 +49,7 @@ __all__ = [
 ]
 
 POINTS_FUND = "POINTS"
+EARNING_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CLOSED)
 POINTS_CURRENCY = "PTS"
 
 
@@ -187,3 +195,52 @@ class PointsRepository:
             row.consumed_by_allocation_run_id = run_id
         await self.session.flush()
         return len(rows)
+
+    async def earn_purchase_points(
+        self, rules: PointsRules, created_by: str = "system", batch: int = 1000
+    ) -> int:
+        """Post purchase-volume points for up to ``batch`` delivered or closed orders that
+        have none yet (one entry per order, ``source_type="purchase"``, ``source_id`` the
+        order); returns how many orders were processed. Safe to run twice: an order already
+        posted is skipped, and orders below one ``amount_step`` (which earn nothing) are not
+        selected. Scoped like every read."""
+        validate_rules(rules)
+        if rules.points_per_step == 0:
+            return 0
+        posted = (
+            select(FundLedgerEntry.id)
+            .where(
+                FundLedgerEntry.fund == POINTS_FUND,
+                FundLedgerEntry.source_type == "purchase",
+                FundLedgerEntry.source_id == Order.id,
+            )
+            .exists()
+        )
+        stmt = (
+            select(Order.id, Order.partner_id, Order.total)
+            .where(
+                Order.status.in_(EARNING_STATUSES),
+                Order.total >= rules.amount_step,
+                ~posted,
+                self.scope.via_partner(Order.partner_id),
+            )
+            .order_by(Order.id)
+            .limit(batch)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        entries = [
+            FundLedgerEntry(
+                partner_id=partner_id,
+                fund=POINTS_FUND,
+                amount=Decimal(points),
+                currency=POINTS_CURRENCY,
+                source_type="purchase",
+                source_id=order_id,
+                created_by=created_by,
+            )
+            for order_id, partner_id, total in rows
+            if (points := points_for(rules, Earning(EarningKind.PURCHASE, amount=total))) > 0
+        ]
+        self.session.add_all(entries)
+        await self.session.flush()
+        return len(entries)

@@ -6,13 +6,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from domain.points import InsufficientPoints
+from domain.enums import OrderStatus
+from domain.points import InsufficientPoints, PointsRules
 from settings import Settings
 from store.engine import create_engine, create_sessionmaker
 from store.models import FundLedgerEntry, Reward, RewardRedemption
 from store.repositories.points import PointsRepository, RewardNotFound
 from store.scope import Scope
-from tests.factories import create_partner
+from tests.factories import create_order, create_partner, create_product
 
 
 async def test_earn_balance_and_redeem(settings: Settings) -> None:
@@ -104,5 +105,38 @@ async def test_priority_supply_rights_raise_allocation_weight_once(settings: Set
             assert await repo.priority_multipliers([]) == {}
             outside = PointsRepository(session, Scope(partner_ids=frozenset({other.id})))
             assert await outside.consume_priority_rights([partner.id], run_id=8) == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_purchase_points_once_per_delivered_order(settings: Settings) -> None:
+    engine = create_engine(settings)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions.begin() as session:
+            partner = await create_partner(session)
+            product = await create_product(session, price=Decimal("50.00"))
+            delivered = await create_order(
+                session, partner=partner, lines=[(product, 5)], status=OrderStatus.DELIVERED
+            )
+            await create_order(
+                session, partner=partner, lines=[(product, 3)], status=OrderStatus.CLOSED
+            )
+            await create_order(
+                session, partner=partner, lines=[(product, 100)], status=OrderStatus.SUBMITTED
+            )
+            await create_order(
+                session, partner=partner, lines=[(product, 1)], status=OrderStatus.DELIVERED
+            )
+            partner_id, delivered_total = partner.id, delivered.total
+        assert delivered_total == Decimal("250.00")
+        rules = PointsRules()  # 1 point per 100.00: 250 → 2, 150 → 1, 50 → 0
+
+        async with sessions.begin() as session:
+            repo = PointsRepository(session, Scope.everything())
+            assert await repo.earn_purchase_points(rules) == 2
+            assert await repo.earn_purchase_points(rules) == 0  # safe to run twice
+            assert await repo.balance(partner_id) == 3
+            assert await repo.earn_purchase_points(PointsRules(points_per_step=0)) == 0
     finally:
         await engine.dispose()
