@@ -30,6 +30,7 @@ repeated message of a finished run does nothing, an interrupted attempt's rows a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -238,7 +239,7 @@ async def run_forecast(
         series = await repo.monthly_demand(add_months(first_month, -history_months), history_months)
     if progress is not None:
         await progress(0, len(series))
-    result = plan(series)
+    result = await asyncio.to_thread(plan, series)  # CPU-bound: keep the loop free
     if progress is not None:
         await progress(len(series), len(series))
     async with sessions.begin() as session:
