@@ -35,6 +35,7 @@ from schema.stock_control import (
     StockControlSubscription,
 )
 from schema.tracking import TrackingMutation, TrackingSubscription
+from schema.training import TrainingQuery
 from schema.types.order import Order
 from schema.types.partner import Partner, PartnerDocument
 from schema.types.product import Product
@@ -61,6 +62,7 @@ RootQuery = merge_types(
         AllocationQuery,
         EngagementQuery,
         FeedbackQuery,
+        TrainingQuery,
         HealthQuery,
         ForecastQuery,
     ),

@@ -239,3 +239,20 @@ class TrainingRepository:
         self.session.add(certificate)
         await self.session.flush()
         return certificate
+
+    async def catalogue(
+        self,
+    ) -> tuple[list[Course], list[CourseMaterial], list[Exam], list[ExamQuestion]]:
+        """Every course with its materials, exams and questions: four statements whatever
+        the number of courses (reference data: empty for a viewer without channel access)."""
+        if not self.scope.reference_data:
+            return [], [], [], []
+        courses = list(await self.session.scalars(select(Course).order_by(Course.id)))
+        materials = list(
+            await self.session.scalars(
+                select(CourseMaterial).order_by(CourseMaterial.course_id, CourseMaterial.position)
+            )
+        )
+        exams = list(await self.session.scalars(select(Exam).order_by(Exam.id)))
+        questions = list(await self.session.scalars(select(ExamQuestion).order_by(ExamQuestion.id)))
+        return courses, materials, exams, questions
