@@ -10,18 +10,29 @@ Interface::
         -> tuple[ForecastSeries, Sequence[ForecastLine]] | None          # run_pk None: latest
     async run_totals(sessions, scope, run_pk, by: "product" | "region") -> list[GroupTotal]
     async reorder_demand(session, scope, pairs) -> dict[(location, product), float]
+    async start_forecast(hub, caller, as_of: date | None, history_months: int) -> JobRun
     forecast_reorder (from domain.forecast)
+
+``start_forecast`` (``runForecast``) needs ``jobs:manage``; it queues a ``forecast`` job run
+(``jobs.forecast``) and returns it; a broker that refuses the message fails the run.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.forecast import forecast_reorder
-from store.models import ForecastLine, ForecastRun, ForecastSeries
+from jobs import runs
+from jobs.forecast import FORECAST_KIND
+from resolvers.mutations.common import Caller
+from resolvers.mutations.errors import InvalidInput
+from security.viewer import Permission
+from store.models import ForecastLine, ForecastRun, ForecastSeries, JobRun
 from store.repositories.forecasts import ForecastReader, GroupTotal
 from store.scope import Scope
 
@@ -33,6 +44,7 @@ __all__ = [
     "list_runs",
     "reorder_demand",
     "run_totals",
+    "start_forecast",
 ]
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -66,3 +78,33 @@ async def reorder_demand(
 ) -> dict[tuple[int, int], float]:
     """Latest forecast units over the horizon per (location, product), in ``session``."""
     return await ForecastReader(session, scope).demand_at_locations(pairs)
+
+
+async def start_forecast(
+    hub: Any, caller: Caller, as_of: date | None, history_months: int
+) -> JobRun:
+    """Queue a ``forecast`` run (``as_of`` default: today, UTC, when the job runs)."""
+    caller.require(Permission.JOBS_MANAGE, "run the demand forecast")
+    if not 4 <= history_months <= 120:
+        raise InvalidInput.one("historyMonths", "must be from 4 to 120 months")
+    params: dict[str, Any] = {"history_months": history_months}
+    if as_of is not None:
+        params["as_of"] = as_of.isoformat()
+    async with hub.sessions.begin() as session:
+        run = await runs.create_run(
+            session,
+            kind=FORECAST_KIND,
+            trigger="manual",
+            requested_by=caller.subject,
+            params=params,
+        )
+    from jobs.dispatch import enqueue_run
+
+    try:
+        await asyncio.to_thread(enqueue_run, run.id, run.kind)
+    except Exception as error:
+        async with hub.sessions.begin() as session:
+            failed = await runs.fail_run(session, run.id, error)
+        return failed or run
+    await runs.publish(getattr(hub, "events", None), run)
+    return run

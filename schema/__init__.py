@@ -19,7 +19,7 @@ from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.engagement import EngagementMutation, EngagementQuery
 from schema.execution import ValueObjectsExecutionContext
 from schema.feedback import FeedbackMutation, FeedbackQuery
-from schema.forecast import ForecastQuery
+from schema.forecast import ForecastMutation, ForecastQuery
 from schema.health import HealthQuery
 from schema.jobs import JobMutation, JobQuery, JobSubscription
 from schema.limits import GraphQLLimits, allow_list_from, build_extensions
@@ -79,6 +79,7 @@ RootMutation = merge_types(
         PromotionMutation,
         TrackingMutation,
         AllocationMutation,
+        ForecastMutation,
         EngagementMutation,
         FeedbackMutation,
     ),

@@ -3,9 +3,10 @@
 aggregated by product and by the partners' region.
 
 Queries ``forecastRuns``, ``forecast(partner, product, run)``, ``forecastByProduct(run)``,
-``forecastByRegion(run)``. Every series and aggregate is limited to the partners in the
-viewer's scope (``store.scope``); ``run`` defaults to the latest finished run. Each field is
-one or two SQL statements whatever its length. Aggregated intervals assume independent
+``forecastByRegion(run)``; mutation ``runForecast(asOf, historyMonths)`` (jobs:manage).
+Every series and aggregate is limited to the partners in the viewer's scope
+(``store.scope``); ``run`` defaults to the latest finished run. Each field is one or two SQL
+statements whatever its length. Aggregated intervals assume independent
 series: half-width = √(Σ half-width²), the lower bound clamped at 0.
 """
 
@@ -14,16 +15,20 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal, cast
 
 import strawberry
 
 from resolvers import forecast as service
 from resolvers.forecast import ForecastRun as StoredRun
 from resolvers.forecast import GroupTotal
+from resolvers.mutations.common import Caller
 from schema.context import Info
+from schema.mutations.base import run as run_mutation
+from schema.mutations.errors import ForbiddenError, InvalidInputError
 from schema.node import decode_typed_id, encode_id
 from schema.permissions import CHANNEL_READERS
+from schema.types.job_run import JobRun
 
 
 @strawberry.type(description="One run of the demand forecast job.")
@@ -192,3 +197,28 @@ async def _totals(
     ctx = info.context
     rows = await service.run_totals(ctx.sessions, ctx.scope, _run_pk(run), by)
     return [_total(kind, row) for row in rows]
+
+
+@strawberry.type
+class ForecastJobPayload:
+    run: JobRun
+
+
+RunForecastResult = Annotated[
+    ForecastJobPayload | InvalidInputError | ForbiddenError, strawberry.union("RunForecastResult")
+]
+
+
+@strawberry.type
+class ForecastMutation:
+    @strawberry.mutation(
+        description="Queue the demand forecast job (as of a day: that month and the next two "
+        "are forecast from the history months before it)."
+    )
+    async def run_forecast(
+        self, info: Info, as_of: date | None = None, history_months: int = 36
+    ) -> RunForecastResult:
+        ctx = info.context
+        action = service.start_forecast(ctx.hub, Caller.of(ctx), as_of, history_months)
+        wrap = lambda row: ForecastJobPayload(run=cast(JobRun, row))  # noqa: E731
+        return cast(RunForecastResult, await run_mutation(info, RunForecastResult, action, wrap))

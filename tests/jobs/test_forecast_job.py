@@ -19,6 +19,8 @@ from domain.forecast_methods import Method
 from jobs.forecast import plan, run_forecast
 from jobs.runs import SUCCEEDED
 from jobs.schedules import wanted_schedules
+from schema.node import decode_typed_id
+from security.viewer import Role
 from store.models import ForecastLine, ForecastRun, ForecastSeries, JobRun
 from store.repositories.forecasts import ForecastRepository, add_months
 from tests.factories import create_order, create_partner, create_product
@@ -193,3 +195,38 @@ def test_the_monthly_schedule_is_off_unless_configured(settings):
     monthly = settings.model_copy(update={"forecast_cron": "0 3 1 * *"})
     [wanted] = [w for w in wanted_schedules([], monthly) if w.name == "forecast"]
     assert (wanted.kind, wanted.cron) == ("forecast", "0 3 1 * *")
+
+
+RUN_FORECAST = """mutation($asOf: Date, $months: Int! = 36) {
+  runForecast(asOf: $asOf, historyMonths: $months) {
+    __typename
+    ... on ForecastJobPayload { run { id kind } }
+    ... on InvalidInputError { fields { field } }
+    ... on ForbiddenError { permission } } }"""
+
+
+async def test_run_forecast_mutation_queues_the_job(sessions, settings, gql_as):
+    steady, *_ = await seed(sessions)
+    dealer = gql_as(Role.DEALER, partner=steady)
+    denied = (await dealer.data(RUN_FORECAST, asOf="2026-07-10"))["runForecast"]
+    assert denied == {"__typename": "ForbiddenError", "permission": "JOBS_MANAGE"}
+    admin = gql_as(Role.BRAND_ADMIN)
+    bad = (await admin.data(RUN_FORECAST, months=2))["runForecast"]
+    assert bad["fields"] == [{"field": "historyMonths"}]
+    async with running_worker(job_settings(settings)):
+        queued = (await admin.data(RUN_FORECAST, asOf="2026-07-10", months=6))["runForecast"]
+        assert queued["__typename"] == "ForecastJobPayload"
+        assert queued["run"]["kind"] == "forecast"
+        run_id = decode_typed_id(queued["run"]["id"], "JobRun")
+        job = (await wait_for_runs(sessions, [run_id]))[run_id]
+    assert job.status == SUCCEEDED
+    async with sessions() as s:
+        count = await s.scalar(select(func.count()).select_from(ForecastRun))
+        run = await ForecastRepository(s).latest_run()
+    assert count == 1
+    assert run is not None and (run.job_run_id, run.series_forecast) == (run_id, 2)
+    async with sessions() as s:
+        runs_before = await s.scalar(select(func.count()).select_from(JobRun))
+    await dealer.data(RUN_FORECAST)
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(JobRun)) == runs_before
