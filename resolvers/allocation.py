@@ -116,6 +116,7 @@ async def apply_allocation(
         if row.status != PREVIEW:
             raise Conflict(f"allocation run {run.given} is already {row.status}")
         writes = AllocationWrites(session)
+        await writes.lock_product(row.product_id)
         if await writes.stale(row):
             raise Conflict("another allocation of this product was applied since: preview again")
         now = utcnow()

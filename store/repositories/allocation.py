@@ -14,7 +14,8 @@ Interface::
     async open_requests(session, scope, product_id, *, since) -> list[RequestRow]
     AllocationWrites(session).preview(product_id, rule, stock, requests, result, multipliers,
                                       actor, now) -> AllocationRun
-    AllocationWrites(session).stale(run) -> bool; .apply(run_id, actor, now) -> bool
+    AllocationWrites(session).lock_product(product_id); .stale(run) -> bool;
+        .apply(run_id, actor, now) -> bool
     AllocationRunRepository(session, scope): page/count/by_ids; .lines(run_ids)
 """
 
@@ -31,7 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.allocation import AllocationResult
 from domain.enums import OrderStatus
-from store.models import AllocationRun, AllocationRunLine, Order, OrderLine, Partner, Tier
+from store.models import (
+    AllocationRun,
+    AllocationRunLine,
+    Order,
+    OrderLine,
+    Partner,
+    Product,
+    Tier,
+)
 from store.pagination import INT, SortKey
 from store.repositories.base import ScopedRepository
 from store.scope import Scope
@@ -149,6 +158,13 @@ class AllocationWrites:
         )
         await self.session.flush()
         return run
+
+    async def lock_product(self, product_id: int) -> None:
+        """Serialize applies of one product's runs (a row lock on PostgreSQL; SQLite has a
+        single writer), so two previews cannot both pass the staleness check."""
+        await self.session.execute(
+            select(Product.id).where(Product.id == product_id).with_for_update()
+        )
 
     async def stale(self, run: AllocationRun) -> bool:
         """True when another run of the product was applied after this one was previewed."""

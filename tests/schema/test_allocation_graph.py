@@ -5,6 +5,7 @@ bad input as typed errors with nothing stored."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -241,3 +242,18 @@ async def test_statements_do_not_grow_with_runs(app, sessions, gql):
         data = await gql.data(query)
     assert len(data["allocationRuns"]["nodes"]) == 4
     assert len(one) == len(four) == 4  # runs, their lines, one batch of partners, of products
+
+
+async def test_two_previews_applied_at_once_only_one_wins(sessions, gql):
+    ids = await setup(sessions)
+    inp = {"product": ids["product"], "stock": 4, "rule": "PROPORTIONAL"}
+    first = (await gql.data(PREVIEW, input=inp))["previewAllocation"]["run"]["id"]
+    second = (await gql.data(PREVIEW, input=inp))["previewAllocation"]["run"]["id"]
+    results = await asyncio.gather(gql.data(APPLY, id=first), gql.data(APPLY, id=second))
+    kinds = sorted(r["applyAllocation"]["__typename"] for r in results)
+    assert kinds == ["AllocationRunPayload", "ConflictError"]
+    async with sessions() as s:
+        applied = await s.scalar(
+            select(func.count()).select_from(AllocationRun).where(AllocationRun.status == "applied")
+        )
+    assert applied == 1
