@@ -231,6 +231,13 @@ class Settings(BaseSettings):
         "non-negative, summing to more than 0; '' = the built-in defaults.",
     )
 
+    # -- engagement points (issue 7) -----------------------------------------------------
+    purchase_points_cron: str = Field(
+        default="",
+        description="Cron expression of the purchase-points job (e.g. '0 5 * * *': daily, "
+        "points for delivered and closed orders not yet rewarded); '' = off.",
+    )
+
     @property
     def broker_kind(self) -> str:
         """Which broker ``broker_url`` names: "inprocess", "redis" or "rabbitmq"."""

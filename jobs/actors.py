@@ -59,6 +59,7 @@ JOB_KINDS: dict[str, JobFunction | str] = {
     "rebate_accrual": "jobs.accrual:accrual_job",
     "forecast": "jobs.forecast:forecast_job",
     "health_scores": "jobs.health:health_job",
+    "purchase_points": "jobs.points:points_job",
 }
 """Job-run kinds ``run_job`` knows: a coroutine function or its "module:function" path."""
 

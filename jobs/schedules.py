@@ -78,6 +78,9 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("rebate-accrual", "rebate_accrual", lambda settings: settings.rebate_accrual_cron),
     PeriodicJob("forecast", "forecast", lambda settings: settings.forecast_cron),
     PeriodicJob("health-scores", "health_scores", lambda settings: settings.health_score_cron),
+    PeriodicJob(
+        "purchase-points", "purchase_points", lambda settings: settings.purchase_points_cron
+    ),
 ]
 """Periodic jobs by schedule name; ``kind`` is the job run kind the worker runs."""
 
