@@ -3,6 +3,9 @@
 Every read and write takes the viewer's scope: a task is assigned only to partners the
 issuer sees, progress is reported only on a visible partner's assignment, a scan report is
 recorded only at a visible partner. Completion and overdue come from ``domain.tasks``.
+Points (POINTS fund, ``store.repositories.points``): the report that completes an assignment
+earns the task points once (``source_type="task"``, ``source_id`` the assignment); a scan
+report earns per unit (``source_type="scan_report"``, ``source_id`` the scan).
 
 Exception tree (``ValueError``s; nothing is written when one is raised)::
 
@@ -100,6 +103,10 @@ def _evidence_kinds(evidence_json: str) -> frozenset[str]:
     return frozenset(str(item["kind"]) for item in json.loads(evidence_json))
 
 
+def _terms(task: EngagementTask) -> Assignment:
+    return Assignment(task.target, task.due_at, frozenset(json.loads(task.evidence_required_json)))
+
+
 class EngagementRepository:
     def __init__(self, session: AsyncSession, scope: Scope) -> None:
         self.session = session
@@ -180,8 +187,10 @@ class EngagementRepository:
         reported_by: str,
         reported_at: datetime,
         note: str | None = None,
+        rules: PointsRules | None = None,
     ) -> TaskReport:
-        """Append one progress report (value + evidence ``(kind, reference)`` pairs)."""
+        """Append one progress report (value + evidence ``(kind, reference)`` pairs); the
+        report that completes the assignment earns the task points (once per assignment)."""
         kinds = frozenset(kind for kind, _ in evidence)
         validate_report(Report(value, kinds, reported_at))
         assignment_id = await self.session.scalar(
@@ -203,6 +212,20 @@ class EngagementRepository:
         )
         self.session.add(report)
         await self.session.flush()
+        task = await self.session.get(EngagementTask, task_id)
+        if task is None:  # cannot happen: the assignment references it
+            raise AssignmentNotFound(task_id, partner_id)
+        reports = [
+            Report(r.value, _evidence_kinds(r.evidence_json), r.reported_at)
+            for r in await self.session.scalars(
+                select(TaskReport).where(TaskReport.assignment_id == assignment_id)
+            )
+        ]
+        if assignment_status(_terms(task), reports, reported_at).completed:
+            points = points_for(rules or PointsRules(), Earning(EarningKind.TASK_COMPLETED))
+            await PointsRepository(self.session, self.scope).earn(
+                partner_id, points, "task", assignment_id, reported_by
+            )
         return report
 
     async def progress(self, task_id: int, now: datetime) -> TaskProgress | None:
@@ -229,9 +252,7 @@ class EngagementRepository:
                 bucket.append(
                     Report(row.value, _evidence_kinds(row.evidence_json), row.reported_at)
                 )
-        terms = Assignment(
-            task.target, task.due_at, frozenset(json.loads(task.evidence_required_json))
-        )
+        terms = _terms(task)
         statuses = {p: assignment_status(terms, r, now) for p, r in sorted(reports.items())}
         return TaskProgress(task_id, statuses, completion(statuses.values()))
 

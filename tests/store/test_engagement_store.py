@@ -138,6 +138,17 @@ async def test_progress_reports_and_completion(settings: Settings) -> None:
                 reported_by="dealer",
                 reported_at=datetime(2026, 6, 20, tzinfo=UTC),
             )
+            points = PointsRepository(session, Scope(partner_ids=frozenset({done_id})))
+            assert await points.balance(done_id) == 50  # the completing report earned them
+            await dealer.report_progress(
+                task_id=task_id,
+                partner_id=done_id,
+                value=Decimal(5),
+                evidence=[],
+                reported_by="dealer",
+                reported_at=datetime(2026, 6, 21, tzinfo=UTC),
+            )
+            assert await points.balance(done_id) == 50  # once per assignment
             with pytest.raises(AssignmentNotFound):  # another dealer's assignment
                 await dealer.report_progress(
                     task_id=task_id,
