@@ -119,8 +119,7 @@ async def apply_allocation(
         await writes.lock_product(row.product_id)
         if await writes.stale(row):
             raise Conflict("another allocation of this product was applied since: preview again")
-        now = utcnow()
-        if not await writes.apply(row.id, caller.subject, now):
-            raise Conflict(f"allocation run {run.given} was applied meanwhile")
+        if not await writes.apply(row, caller.subject, utcnow()):
+            raise Conflict("another allocation of this product was applied since: preview again")
         await session.refresh(row)
         return row

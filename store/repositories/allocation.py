@@ -15,7 +15,7 @@ Interface::
     AllocationWrites(session).preview(product_id, rule, stock, requests, result, multipliers,
                                       actor, now) -> AllocationRun
     AllocationWrites(session).lock_product(product_id); .stale(run) -> bool;
-        .apply(run_id, actor, now) -> bool
+        .apply(run, actor, now) -> bool
     AllocationRunRepository(session, scope): page/count/by_ids; .lines(run_ids)
 """
 
@@ -26,9 +26,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain.allocation import AllocationResult
 from domain.enums import OrderStatus
@@ -168,26 +170,34 @@ class AllocationWrites:
 
     async def stale(self, run: AllocationRun) -> bool:
         """True when another run of the product was applied after this one was previewed."""
-        stmt = select(
-            exists().where(
-                AllocationRun.product_id == run.product_id,
-                AllocationRun.status == APPLIED,
-                AllocationRun.id != run.id,
-                AllocationRun.applied_at >= run.created_at,
-            )
-        )
-        return bool(await self.session.scalar(stmt))
+        return bool(await self.session.scalar(select(exists().where(_applied_since(run)))))
 
-    async def apply(self, run_id: int, actor: str, now: datetime) -> bool:
-        """Mark a preview applied (compare-and-set: False if it is not a preview any more)."""
+    async def apply(self, run: AllocationRun, actor: str, now: datetime) -> bool:
+        """Mark a preview applied unless it is no preview any more or is stale, in one
+        conditional UPDATE (atomic under SQLite's single writer; PostgreSQL also needs
+        ``lock_product`` first). False when it was refused."""
+        other = aliased(AllocationRun)
         stmt = (
             update(AllocationRun)
-            .where(AllocationRun.id == run_id, AllocationRun.status == PREVIEW)
+            .where(
+                AllocationRun.id == run.id,
+                AllocationRun.status == PREVIEW,
+                ~exists().where(_applied_since(run, other)),
+            )
             .values(status=APPLIED, applied_by=actor, applied_at=now)
             .execution_options(synchronize_session=False)
         )
         result = await self.session.execute(stmt)
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _applied_since(run: AllocationRun, other: Any = AllocationRun) -> ColumnElement[bool]:
+    return and_(
+        other.product_id == run.product_id,
+        other.status == APPLIED,
+        other.id != run.id,
+        other.applied_at >= run.created_at,
+    )
 
 
 class AllocationRunRepository(ScopedRepository[AllocationRun, None]):
