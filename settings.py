@@ -214,7 +214,7 @@ class Settings(BaseSettings):
 
     # -- demand forecast (issue 7) -------------------------------------------------------
     forecast_cron: str = Field(
-        default="",
+        default="0 3 1 * *",
         description="Cron expression of the demand forecast job (e.g. '0 3 1 * *': monthly, "
         "forecasting the current month and the next two); '' = off.",
     )

@@ -131,6 +131,7 @@ async def sweeping(sessions: Any, settings: Settings) -> AsyncIterator[Resent]:
             "job_requeue_after_seconds": 2.0,
             "outbox_sweep_cron": "",
             "rebate_accrual_cron": "",
+            "forecast_cron": "",
         }
     )
     resent, stop = Resent(), asyncio.Event()

@@ -190,11 +190,11 @@ async def test_the_forecast_runs_as_a_job_with_its_progress_in_the_run(sessions,
     assert (run.job_run_id, run.first_month, run.series_forecast) == (run_id, date(2026, 7, 1), 2)
 
 
-def test_the_monthly_schedule_is_off_unless_configured(settings):
-    assert "forecast" not in {w.name for w in wanted_schedules([], settings)}
-    monthly = settings.model_copy(update={"forecast_cron": "0 3 1 * *"})
-    [wanted] = [w for w in wanted_schedules([], monthly) if w.name == "forecast"]
+def test_the_forecast_runs_monthly_by_default_and_can_be_turned_off(settings):
+    [wanted] = [w for w in wanted_schedules([], settings) if w.name == "forecast"]
     assert (wanted.kind, wanted.cron) == ("forecast", "0 3 1 * *")
+    off = settings.model_copy(update={"forecast_cron": ""})
+    assert "forecast" not in {w.name for w in wanted_schedules([], off)}
 
 
 RUN_FORECAST = """mutation($asOf: Date, $months: Int! = 36) {

@@ -35,7 +35,7 @@ from store.models.jobs import JobRun
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 AFTER = timedelta(minutes=10)
-QUIET = {"outbox_sweep_cron": "", "rebate_accrual_cron": ""}
+QUIET = {"outbox_sweep_cron": "", "rebate_accrual_cron": "", "forecast_cron": ""}
 
 
 class Sent:

@@ -40,6 +40,7 @@ def _env(settings: Settings) -> dict[str, str]:
         "CHANNELHUB_BROKER_NAMESPACE": settings.broker_namespace,
         "CHANNELHUB_OUTBOX_SWEEP_CRON": "",
         "CHANNELHUB_REBATE_ACCRUAL_CRON": "",
+        "CHANNELHUB_FORECAST_CRON": "",
     }
 
 
@@ -69,6 +70,7 @@ def networked(
             "broker_namespace": broker_namespace,
             "outbox_sweep_cron": "",
             "rebate_accrual_cron": "",
+            "forecast_cron": "",
         }
     )
 

@@ -43,6 +43,7 @@ async def test_serve_runs_the_scheduler_and_stops_it_at_shutdown(settings: Setti
             "scheduler_interval_seconds": 0.05,
             "outbox_sweep_cron": "",
             "rebate_accrual_cron": "",
+            "forecast_cron": "",
         }
     )
     with anyio.fail_after(20):  # the lifespan ends: the scheduler task stopped
@@ -57,6 +58,7 @@ async def test_no_embedded_scheduler_when_turned_off(settings: Settings) -> None
             "scheduler_interval_seconds": 0.05,
             "outbox_sweep_cron": "",
             "rebate_accrual_cron": "",
+            "forecast_cron": "",
         }
     )
     assert await _serve_briefly(off, wait_for_run=False) == []

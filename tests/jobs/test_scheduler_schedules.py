@@ -56,6 +56,7 @@ async def test_schedules_follow_the_stored_connectors(app: Any, settings: Settin
 
     report = await sync_schedules(sessions, settings, NOW)
     assert sorted(report.created) == [
+        "forecast",
         "outbox-sweep",
         "rebate-accrual",
         "sync:erp:partners",
@@ -83,7 +84,7 @@ async def test_schedules_follow_the_stored_connectors(app: Any, settings: Settin
     assert (changed.updated, changed.removed) == (["sync:erp:partners"], ["sync:wms:stock"])
     rows = await schedules(app)
     assert rows["sync:erp:partners"].next_run_at == datetime(2025, 3, 11, 3, 0, tzinfo=UTC)
-    assert set(rows) == {"outbox-sweep", "rebate-accrual", "sync:erp:partners"}
+    assert set(rows) == {"forecast", "outbox-sweep", "rebate-accrual", "sync:erp:partners"}
 
 
 async def test_a_bad_cron_is_reported_and_the_others_are_scheduled(
@@ -94,12 +95,19 @@ async def test_a_bad_cron_is_reported_and_the_others_are_scheduled(
     [invalid] = report.invalid
     assert invalid.name == "sync:erp:partners" and invalid.cron == "61 * * * *"
     assert "schedule 'sync:erp:partners'" in caplog.text
-    assert set(await schedules(app)) == {"outbox-sweep", "rebate-accrual", "sync:erp:orders"}
+    assert set(await schedules(app)) == {
+        "forecast",
+        "outbox-sweep",
+        "rebate-accrual",
+        "sync:erp:orders",
+    }
 
 
 async def test_the_outbox_sweep_can_be_turned_off(app: Any, settings: Settings) -> None:
-    off = settings.model_copy(update={"outbox_sweep_cron": "", "rebate_accrual_cron": ""})
+    off = settings.model_copy(
+        update={"outbox_sweep_cron": "", "rebate_accrual_cron": "", "forecast_cron": ""}
+    )
     await sync_schedules(app.state.hub.sessions, settings, NOW)
     report = await sync_schedules(app.state.hub.sessions, off, NOW)
-    assert sorted(report.removed) == ["outbox-sweep", "rebate-accrual"]
+    assert sorted(report.removed) == ["forecast", "outbox-sweep", "rebate-accrual"]
     assert await schedules(app) == {}

@@ -27,7 +27,7 @@ from store.repositories.schedules import ScheduleRepository
 from tests.jobs.scheduling import runs, schedules, store_connector
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
-NO_SWEEP = {"outbox_sweep_cron": "", "rebate_accrual_cron": ""}
+NO_SWEEP = {"outbox_sweep_cron": "", "rebate_accrual_cron": "", "forecast_cron": ""}
 
 
 class Sent:
