@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 from schema.allocation import AllocationMutation, AllocationQuery
 from schema.analytics import AnalyticsQuery
 from schema.approvals import ApprovalMutation, ApprovalQuery
+from schema.catalogues import CatalogueMutation
 from schema.connectors import ConnectorMutation, ConnectorQuery
 from schema.engagement import EngagementMutation, EngagementQuery
 from schema.execution import ValueObjectsExecutionContext
@@ -82,6 +83,7 @@ RootMutation = merge_types(
         ForecastMutation,
         EngagementMutation,
         FeedbackMutation,
+        CatalogueMutation,
     ),
 )
 RootSubscription = merge_types(
