@@ -8,8 +8,10 @@ then the allocation records the order flow uses (a later preview asks only for w
 missing). A second apply, or applying a preview made stale by another run of the same
 product applied since, is a ``Conflict``; preview again.
 
-Points-based priority supply rights feed ``multipliers`` (partner id → weight multiplier,
-e.g. ``Decimal("1.5")``): the partner's weight in this run is multiplied by it.
+Priority supply rights redeemed with points (``store.repositories.points``) raise a partner's
+weight: each open right multiplies it by 1.5 in every preview, and applying a run uses up the
+rights of the partners it weighted. ``multipliers`` (partner id → weight multiplier, e.g.
+``Decimal("1.5")``) given explicitly win over the rights.
 
 Interface::
 
@@ -25,6 +27,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.allocation import AllocationError, AllocationRequest, AllocationRule, allocate
@@ -32,13 +35,14 @@ from resolvers.mutations.common import Caller, Ref, RefRule, load, ref_problems,
 from resolvers.mutations.errors import Conflict, InvalidInput
 from security.viewer import Permission
 from store.base import utcnow
-from store.models import AllocationRun
+from store.models import AllocationRun, AllocationRunLine
 from store.repositories.allocation import (
     PREVIEW,
     AllocationRunRepository,
     AllocationWrites,
     open_requests,
 )
+from store.repositories.points import PointsRepository
 from store.repositories.products import ProductRepository
 
 _NO_MULTIPLIERS: Mapping[int, Decimal] = {}
@@ -78,6 +82,10 @@ async def preview_allocation(
         rows = await open_requests(
             session, caller.scope, product.pk, since=now - timedelta(days=sell_through_days)
         )
+        rights = await PointsRepository(session, caller.scope).priority_multipliers(
+            [row.partner_id for row in rows]
+        )
+        multipliers = {**rights, **multipliers}  # redeemed priority rights; explicit ones win
         requests = [
             AllocationRequest(
                 key=str(row.order_line_id),
@@ -121,5 +129,14 @@ async def apply_allocation(
             raise Conflict("another allocation of this product was applied since: preview again")
         if not await writes.apply(row, caller.subject, utcnow()):
             raise Conflict("another allocation of this product was applied since: preview again")
+        favoured = await session.scalars(
+            select(AllocationRunLine.partner_id).where(
+                AllocationRunLine.run_id == row.id,
+                AllocationRunLine.weight_multiplier > Decimal(1),
+            )
+        )  # a priority supply right is used up by the run it weighted
+        await PointsRepository(session, caller.scope).consume_priority_rights(
+            sorted(set(favoured)), row.id
+        )
         await session.refresh(row)
         return row

@@ -257,3 +257,30 @@ async def test_two_previews_applied_at_once_only_one_wins(sessions, gql):
             select(func.count()).select_from(AllocationRun).where(AllocationRun.status == "applied")
         )
     assert applied == 1
+
+
+async def test_a_redeemed_priority_supply_right_weights_the_next_run_once(sessions, gql):
+    from store.models import Reward, RewardRedemption
+    from store.repositories.points import PointsRepository
+    from store.scope import Scope
+
+    ids = await setup(sessions)
+    async with sessions.begin() as s:
+        s.add(Reward(code="PRIO", name="Priority supply", kind="PRIORITY_SUPPLY", cost_points=10))
+        points = PointsRepository(s, Scope.everything())
+        await points.earn(ids["b"], 10, "task", 1, "system")
+    async with sessions.begin() as s:
+        await PointsRepository(s, Scope.everything()).redeem(ids["b"], "PRIO", "dealer-b")
+    inp: dict[str, Any] = {"product": ids["product"], "stock": 6, "rule": "TIER_WEIGHTED"}
+    favoured = (await gql.data(PREVIEW, input=inp))["previewAllocation"]
+    # B's weight 4 × 1.5 = 6: weights 9, 6, 2 of 17 → 3.18, 2.12, 0.71; floors 3, 2, 0; the
+    # unit left goes to C (.71)
+    assert lines(favoured) == [("A", 6, 3), ("B", 4, 2), ("C", 2, 1)]
+    assert favoured["run"]["lines"][1]["weightMultiplier"] == "1.50"
+    applied = (await gql.data(APPLY, id=favoured["run"]["id"]))["applyAllocation"]
+    assert applied["run"]["status"] == "applied"
+    async with sessions() as s:
+        [used] = (await s.scalars(select(RewardRedemption))).all()
+    assert used.consumed_by_allocation_run_id is not None  # the right is used up
+    again = (await gql.data(PREVIEW, input={**inp, "stock": 1}))["previewAllocation"]
+    assert all(line["weightMultiplier"] == "1.00" for line in again["run"]["lines"])
