@@ -17,7 +17,7 @@ from store.scope import Scope
 
 async def test_bench_cases_agree_with_the_floor(backend, app, sessions):
     if backend != "postgres":
-        pytest.skip("the analytics bench runs on PostgreSQL only")
+        pytest.skip("not applicable: the analytics bench runs on PostgreSQL only")
     dsn = asyncpg_dsn(app.state.hub.settings.resolved_database_url)
     assert await seed(dsn, 2000, log=lambda _message: None) is not None
     assert await seed(dsn, 2000, log=lambda _message: None) is None  # reused, not seeded twice

@@ -87,12 +87,16 @@ async def _run(resources: Resources, run_id: int) -> JobRun:
     return run
 
 
-async def _progress_after(resources: Resources, run_id: int, read: int, within: float) -> JobRun:
-    """The run once it has read more than ``read`` records, or ended."""
+async def _progress_after(
+    resources: Resources, run_id: int, read: int, attempts: int, within: float
+) -> JobRun:
+    """The run once a new attempt (after ``attempts``) has read more than ``read`` records, or
+    ended. Waiting for the new attempt matters: a COMMIT the killed worker sent just before
+    its death may still land after ``read`` was sampled, and must not pass for progress."""
     with anyio.fail_after(within):
         while True:
             run = await _run(resources, run_id)
-            if run.records_read > read or run.status in FINAL:
+            if run.status in FINAL or (run.records_read > read and run.attempts > attempts):
                 return run
             await anyio.sleep(0.02)
 
@@ -137,15 +141,16 @@ async def test_a_worker_killed_at_random_moments_loses_and_doubles_nothing(
             finally:
                 close_broker(sender)
             worker.start()
-            read = 0
+            read = attempts = 0
             while kills < KILLS:
-                run = await _progress_after(resources, run_id, read, within=60)
+                run = await _progress_after(resources, run_id, read, attempts, within=60)
                 if run.status in FINAL:
                     break
                 await anyio.sleep(rng.uniform(0.0, 0.3))  # a random moment of the sync
                 worker.kill()
                 kills += 1
-                read = (await _run(resources, run_id)).records_read  # committed before the kill
+                killed = await _run(resources, run_id)
+                read, attempts = killed.records_read, killed.attempts  # as of the kill
                 worker.start()
             run = await _final(resources, run_id, within=120)
             assert worker.stop() == 0, worker.tail()
