@@ -11,46 +11,20 @@ the page's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import insert, select
 
 from jobs.sync.fields import Field
 from jobs.sync.references import CHUNK
-from jobs.sync.sinks.base import Plan, Sink, SinkContext
+from jobs.sync.sinks.base import Plan, SinkContext
+from jobs.sync.sinks.pair_keyed import PairKeyedSink
 from store.models import Shipment, TrackingEvent
 from store.models.shipment import ShipmentStatus, TrackingKind
 
-Pair = tuple[str, str]
 
-
-def _pair(plan: Plan) -> Pair | None:
-    carrier, number = plan.values.get("carrier"), plan.values.get("tracking_number")
-    if carrier is None or number is None:
-        return None
-    return str(carrier), str(number)
-
-
-async def _holders(ctx: SinkContext, pairs: Iterable[Pair]) -> dict[Pair, int]:
-    ordered = sorted(set(pairs))
-    found: dict[Pair, int] = {}
-    step = CHUNK // 2
-    for start in range(0, len(ordered), step):
-        condition = or_(
-            *(
-                and_(Shipment.carrier == carrier, Shipment.tracking_number == number)
-                for carrier, number in ordered[start : start + step]
-            )
-        )
-        rows = await ctx.session.execute(
-            select(Shipment.carrier, Shipment.tracking_number, Shipment.id).where(condition)
-        )
-        found.update(((str(c), str(n)), int(row_id)) for c, n, row_id in rows)
-    return found
-
-
-class ShipmentSink(Sink):
+class ShipmentSink(PairKeyedSink):
     entity = "shipment"
     label = "shipment"
     model = Shipment
@@ -65,29 +39,12 @@ class ShipmentSink(Sink):
     }
     required = ("order_id", "carrier", "tracking_number")
     insert_key = ("carrier", "tracking_number")
-
-    async def match(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:
-        wanted = {pair: plan for plan in plans if (pair := _pair(plan)) is not None}
-        for pair, row_id in (await _holders(ctx, wanted)).items():
-            wanted[pair].row_id, wanted[pair].linked = row_id, True
+    pair_cast = str
+    clash_in_page = "tracking_number: another record of this page has this carrier and number"
+    clash_in_store = "tracking_number: another shipment has this carrier and tracking number"
 
     async def check(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:
-        holders: dict[Pair, Plan] = {}
-        for plan in plans:
-            pair = _pair(plan)
-            if pair is None or plan.reason is not None:
-                continue
-            if pair in holders:
-                plan.reject(
-                    "tracking_number: another record of this page has this carrier and number"
-                )
-            else:
-                holders[pair] = plan
-        for pair, row_id in (await _holders(ctx, holders)).items():
-            if holders[pair].row_id != row_id:
-                holders[pair].reject(
-                    "tracking_number: another shipment has this carrier and tracking number"
-                )
+        await super().check(ctx, plans)
         known = [p.row_id for p in plans if p.row_id is not None and p.reason is None]
         current: dict[int, tuple[int, ShipmentStatus]] = {}
         for start in range(0, len(known), CHUNK):

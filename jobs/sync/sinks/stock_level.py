@@ -10,46 +10,19 @@ page's transaction; their events are published after the page commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from jobs.stock_alerts import refresh_alerts
 from jobs.sync.fields import Field
 from jobs.sync.references import CHUNK
-from jobs.sync.sinks.base import Plan, Sink, SinkContext
+from jobs.sync.sinks.base import Plan, SinkContext
+from jobs.sync.sinks.pair_keyed import PairKeyedSink
 from store.models import StockLevel
 
 Pair = tuple[int, int]
 
 
-def _pair(plan: Plan) -> Pair | None:
-    location, product = plan.values.get("location_id"), plan.values.get("product_id")
-    if location is None or product is None:
-        return None
-    return int(location), int(product)
-
-
-async def _levels(ctx: SinkContext, pairs: Iterable[Pair]) -> dict[Pair, int]:
-    """The stock level id of each pair that has one."""
-    ordered = sorted(set(pairs))
-    found: dict[Pair, int] = {}
-    step = CHUNK // 2
-    for start in range(0, len(ordered), step):
-        condition = or_(
-            *(
-                and_(StockLevel.location_id == location, StockLevel.product_id == product)
-                for location, product in ordered[start : start + step]
-            )
-        )
-        rows = await ctx.session.execute(
-            select(StockLevel.location_id, StockLevel.product_id, StockLevel.id).where(condition)
-        )
-        found.update(((int(loc), int(prod)), int(row_id)) for loc, prod, row_id in rows)
-    return found
-
-
-class StockLevelSink(Sink):
+class StockLevelSink(PairKeyedSink):
     entity = "stock_level"
     label = "stock level"
     model = StockLevel
@@ -65,29 +38,9 @@ class StockLevelSink(Sink):
     }
     required = ("location_id", "product_id")
     insert_key = ("location_id", "product_id")
-
-    async def match(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:
-        wanted = {pair: plan for plan in plans if (pair := _pair(plan)) is not None}
-        for pair, row_id in (await _levels(ctx, wanted)).items():
-            wanted[pair].row_id, wanted[pair].linked = row_id, True
-
-    async def check(self, ctx: SinkContext, plans: Sequence[Plan]) -> None:
-        holders: dict[Pair, Plan] = {}
-        for plan in plans:
-            pair = _pair(plan)
-            if pair is None or plan.reason is not None:
-                continue
-            if pair in holders:
-                plan.reject(
-                    "location_id: another record of this page has this location and product"
-                )
-            else:
-                holders[pair] = plan
-        for pair, row_id in (await _levels(ctx, holders)).items():
-            if holders[pair].row_id != row_id:
-                holders[pair].reject(
-                    "location_id: another stock level has this location and product"
-                )
+    pair_cast = int
+    clash_in_page = "location_id: another record of this page has this location and product"
+    clash_in_store = "location_id: another stock level has this location and product"
 
     async def write(self, ctx: SinkContext, inserts: list[Plan], updates: list[Plan]) -> None:
         for plan in [*inserts, *updates]:
