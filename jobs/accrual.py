@@ -53,7 +53,7 @@ from jobs.promotion_accrual import accrue_promotion, promotion_ids
 from jobs.runs import RunCounts, finish_run, publish, record_progress, start_run
 from jobs.runtime import Resources
 from store.base import utcnow
-from store.models import Accrual, FundLedgerEntry, RebateAgreement, RebateTier
+from store.models import Accrual, RebateAgreement, RebateTier
 from store.repositories.fund_ledger import FundLedgerRepository
 from store.repositories.rebates import RebateRepository
 from store.repositories.settlements import SettlementRepository
@@ -199,25 +199,15 @@ async def accrue_agreement(
                 report.updated += 1
             touched.append(row)
     await session.flush()  # new rows get their ids
-    corrections = []
-    for row in touched:
-        posted = posted_before.get(row.id, ZERO)
-        if row.amount == posted:
-            continue
-        corrections.append(
-            FundLedgerEntry(
-                partner_id=row.partner_id,
-                fund=REBATE_FUND,
-                amount=row.amount - posted,
-                currency=row.currency,
-                source_type="accrual",
-                source_id=row.id,
-                memo=f"{agreement.code} {year} {row.period_kind} {row.period_index}",
-                created_by=actor,
-            )
-        )
-        report.accrued[row.currency] = report.accrued.get(row.currency, ZERO) + row.amount - posted
-    await ledger.append_all(corrections)
+    corrections = await ledger.true_up_accruals(
+        touched,
+        posted_before,
+        REBATE_FUND,
+        lambda row: f"{agreement.code} {year} {row.period_kind} {row.period_index}",
+        actor,
+    )
+    for entry in corrections:
+        report.accrued[entry.currency] = report.accrued.get(entry.currency, ZERO) + entry.amount
     report.ledger_entries += len(corrections)
 
 

@@ -38,7 +38,7 @@ from domain.accrual import PeriodKind, accrual_for_period, period_bounds
 from domain.money import round_money
 from domain.promotions import Subsidy, subsidy_for
 from store.base import utcnow
-from store.models import Accrual, FundLedgerEntry, Promotion
+from store.models import Accrual, Promotion
 from store.repositories.fund_ledger import FundLedgerRepository
 from store.repositories.promotions import PromotionRepository
 from store.repositories.rebates import PartnerSales
@@ -145,23 +145,13 @@ async def accrue_promotion(
                 report.updated += 1
             touched.append(row)
     await session.flush()
-    corrections = []
-    for row in touched:
-        posted = posted_before.get(row.id, ZERO)
-        if row.amount == posted:
-            continue
-        corrections.append(
-            FundLedgerEntry(
-                partner_id=row.partner_id,
-                fund=REBATE_FUND,
-                amount=row.amount - posted,
-                currency=row.currency,
-                source_type="accrual",
-                source_id=row.id,
-                memo=f"PROMO {promotion.code} {year} MONTH {row.period_index}",
-                created_by=actor,
-            )
-        )
-        report.accrued[row.currency] = report.accrued.get(row.currency, ZERO) + row.amount - posted
-    await ledger.append_all(corrections)
+    corrections = await ledger.true_up_accruals(
+        touched,
+        posted_before,
+        REBATE_FUND,
+        lambda row: f"PROMO {promotion.code} {year} MONTH {row.period_index}",
+        actor,
+    )
+    for entry in corrections:
+        report.accrued[entry.currency] = report.accrued.get(entry.currency, ZERO) + entry.amount
     report.ledger_entries += len(corrections)

@@ -8,13 +8,14 @@ Nothing here commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import FundLedgerEntry
+from store.models import Accrual, FundLedgerEntry
 from store.scope import Scope
 
 __all__ = ["FUNDS", "FundBalance", "FundLedgerRepository"]
@@ -48,6 +49,33 @@ class FundLedgerRepository:
                 raise ValueError(f"unknown fund {entry.fund!r}; one of {', '.join(FUNDS)}")
         self.session.add_all(entries)
         await self.session.flush()
+
+    async def true_up_accruals(
+        self,
+        accruals: Iterable[Accrual],
+        posted: Mapping[int, Decimal],
+        fund: str,
+        memo: Callable[[Accrual], str],
+        actor: str,
+    ) -> list[FundLedgerEntry]:
+        """Append, for each accrual whose amount differs from what ``posted`` says the ledger
+        holds for it, the correcting entry (amount - posted); the entries appended."""
+        corrections = [
+            FundLedgerEntry(
+                partner_id=row.partner_id,
+                fund=fund,
+                amount=row.amount - posted.get(row.id, Decimal(0)),
+                currency=row.currency,
+                source_type="accrual",
+                source_id=row.id,
+                memo=memo(row),
+                created_by=actor,
+            )
+            for row in accruals
+            if row.amount != posted.get(row.id, Decimal(0))
+        ]
+        await self.append_all(corrections)
+        return corrections
 
     async def posted(self, source_type: str, source_id: int, fund: str) -> Decimal:
         """What entries of one source have posted to ``fund`` so far (system read)."""
